@@ -1,0 +1,72 @@
+// RFC 9110 §11 (formerly RFC 7235) authentication header grammar: the `WWW-Authenticate`,
+// `Proxy-Authenticate` and `Authorization` field values, parsed into plain structs.
+//
+// Pure C++: no I/O, no allocation beyond the returned strings, linear time. Values larger than
+// `max_header_value` bytes or with more than `max_params` parameters are rejected up front, so a
+// hostile peer cannot make the parser do unbounded work.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace common::auth {
+
+inline constexpr std::size_t max_header_value = 8 * 1024;
+inline constexpr std::size_t max_params = 64;
+
+// One `name=value` pair. `value` is already unquoted (quoted-pair escapes removed); `quoted`
+// records how it was written, because Digest needs to know (e.g. `nc` must be a bare token).
+struct auth_param {
+    std::string name;   // as written; compare case-insensitively
+    std::string value;  // unquoted
+    bool quoted = false;
+};
+
+// One challenge (in WWW-Authenticate) or one set of credentials (in Authorization).
+// Either `token68` is set or `params` is used, never both.
+struct auth_item {
+    std::string scheme;  // as written; compare case-insensitively
+    std::optional<std::string> token68;
+    std::vector<auth_param> params;
+
+    // First parameter with this name (case-insensitive), or nullptr.
+    const auth_param* find(std::string_view name) const noexcept;
+    // Number of parameters with this name (case-insensitive); > 1 means a duplicate.
+    std::size_t count(std::string_view name) const noexcept;
+};
+
+using challenge = auth_item;
+using credentials = auth_item;
+
+// A parse failure: what is wrong and the byte offset in the input where it was found.
+struct parse_error {
+    std::size_t offset = 0;
+    std::string message;  // e.g. "unterminated quoted-string in parameter 'realm'"
+
+    std::string to_string() const;  // "at byte 17: unterminated quoted-string ..."
+};
+
+template <class T>
+using parse_result = std::variant<T, parse_error>;
+
+// A whole `WWW-Authenticate` value: one or more challenges separated by commas.
+parse_result<std::vector<challenge>> parse_challenges(std::string_view value);
+// An `Authorization` value: exactly one set of credentials.
+parse_result<credentials> parse_credentials(std::string_view value);
+
+// Serialisation. Returns std::nullopt when a scheme, name or value cannot be written safely:
+// CR, LF or NUL anywhere (header injection), a scheme or name that is not a token, or a bare
+// (unquoted) value that is not a token. Quoted values escape `"` and `\`.
+std::optional<std::string> serialize(const auth_item& item);
+std::optional<std::string> serialize(const std::vector<challenge>& items);
+
+// Helpers used by the schemes.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+bool is_token(std::string_view s) noexcept;
+bool has_forbidden_header_chars(std::string_view s) noexcept;  // CR, LF or NUL
+
+}  // namespace common::auth
