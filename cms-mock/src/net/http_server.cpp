@@ -1,0 +1,294 @@
+#include "net/http_server.hpp"
+
+#include "net/request_guard.hpp"
+#include "net/response_writer.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+
+#include <system_error>
+
+namespace cms_mock {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+}
+
+struct http_server::listener {
+    listener_spec spec;
+    tcp::acceptor acceptor;
+    listener(net::io_context& ioc, listener_spec s) : spec(std::move(s)), acceptor(ioc) {}
+};
+
+struct http_server::connection {
+    beast::tcp_stream* stream = nullptr;
+    bool busy = false;  // between the first byte of a request and the end of its response
+};
+
+// Gives the free session coroutines access to the server's private state.
+struct session_access {
+    static server_limits& limits(http_server& s) { return s.limits_; }
+    static server_counters& counters(http_server& s) { return s.counters_; }
+    static bool stopping(const http_server& s) { return s.stopping_; }
+    static std::list<http_server::connection*>& connections(http_server& s) { return s.connections_; }
+    static void slot_freed(http_server& s) {
+        if (s.slot_free_) s.slot_free_->cancel();
+    }
+};
+
+namespace {
+
+std::string endpoint_string(const tcp::endpoint& ep) {
+    auto addr = ep.address();
+    if (addr.is_v6()) return "[" + addr.to_string() + "]:" + std::to_string(ep.port());
+    return addr.to_string() + ":" + std::to_string(ep.port());
+}
+
+request_view make_view(http::request<http::string_body>& req, const tcp::endpoint& peer) {
+    request_view v;
+    v.method = std::string(req.method_string());
+    v.target = std::string(req.target());
+    v.version = req.version();
+    v.headers.reserve(16);
+    for (const auto& f : req) {
+        v.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+    }
+    v.body = std::move(req.body());
+    v.peer = endpoint_string(peer);
+    v.peer_address = peer.address().to_string();
+    v.received = std::chrono::steady_clock::now();
+    return v;
+}
+
+// Reads requests and answers them until the peer goes away, a response asks to close, a limit is
+// hit, or the server stops. `Stream` is beast::tcp_stream or ssl::stream<beast::tcp_stream>.
+template <class Stream>
+net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::tcp_stream& lowest,
+                                    http_server::connection& conn, const listener_spec& spec,
+                                    const tcp::endpoint& peer, const std::string& tls_version,
+                                    const std::string& tls_cipher) {
+    auto& limits = session_access::limits(server);
+    beast::flat_buffer buffer;
+    bool first = true;
+    for (;;) {
+        if (session_access::stopping(server)) co_return;
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
+        parser.body_limit(limits.body_limit);
+        // Beast 1.81 does not bound chunk extensions; a request with one over 1 KiB is refused.
+        auto chunk_guard = [](std::uint64_t, std::string_view ext, beast::error_code& ec) {
+            if (ext.size() > 1024) ec = http::error::bad_chunk_extension;
+        };
+        parser.on_chunk_header(chunk_guard);
+
+        conn.busy = false;
+        lowest.expires_after(first ? limits.request_timeout : limits.idle_timeout);
+        auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+        first = false;
+        if (ec) {
+            if (auto rejection = rejection_for_read_error(ec)) {
+                ++session_access::counters(server).requests_rejected;
+                lowest.expires_after(limits.write_timeout);
+                co_await write_rejection(stream, *rejection);
+            }
+            co_return;  // EOF, timeout, reset: nothing to answer
+        }
+        conn.busy = true;
+        if (auto rejection = check_framing(parser)) {
+            ++session_access::counters(server).requests_rejected;
+            lowest.expires_after(limits.write_timeout);
+            co_await write_rejection(stream, *rejection);
+            co_return;
+        }
+        if (!parser.is_done()) {
+            lowest.expires_after(limits.request_timeout);
+            auto [ec2, n2] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+            if (ec2) {
+                if (auto rejection = rejection_for_read_error(ec2)) {
+                    ++session_access::counters(server).requests_rejected;
+                    lowest.expires_after(limits.write_timeout);
+                    co_await write_rejection(stream, *rejection);
+                }
+                co_return;
+            }
+        }
+
+        auto& req = parser.get();
+        bool client_keep_alive = req.keep_alive();
+        auto view = make_view(req, peer);
+        view.tls = !tls_version.empty();
+        view.tls_version = tls_version;
+        view.tls_cipher = tls_cipher;
+        response_plan plan = spec.handler(view);
+        plan.close = plan.close || !client_keep_alive || session_access::stopping(server);
+        auto outcome = co_await write_plan(stream, lowest, plan, view.version, limits.write_timeout);
+        if (plan.on_done) plan.on_done(outcome);
+        if (!outcome.completed || plan.close) co_return;
+    }
+}
+
+net::awaitable<void> run_session(http_server& server, tcp::socket socket, const listener_spec& spec) {
+    auto& limits = session_access::limits(server);
+    auto& connections = session_access::connections(server);
+    boost::system::error_code ignored;
+    const auto peer = socket.remote_endpoint(ignored);
+    beast::tcp_stream lowest(std::move(socket));
+    http_server::connection conn;
+    conn.stream = &lowest;
+    connections.push_back(&conn);
+    auto registration = std::prev(connections.end());
+
+    if (!spec.tls) {
+        co_await serve_requests(server, lowest, lowest, conn, spec, peer, {}, {});
+        lowest.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    } else {
+        net::ssl::stream<beast::tcp_stream&> tls_stream(lowest, *spec.tls);
+        lowest.expires_after(limits.handshake_timeout);
+        auto [ec] = co_await tls_stream.async_handshake(net::ssl::stream_base::server, use_nothrow);
+        if (ec) {
+            ++session_access::counters(server).tls_handshakes_failed;
+            spdlog::debug("{}: TLS handshake with {} failed: {}", spec.name, endpoint_string(peer),
+                          ec.message());
+        } else {
+            ++session_access::counters(server).tls_handshakes_ok;
+            SSL* ssl = tls_stream.native_handle();
+            std::string version = SSL_get_version(ssl);
+            std::string cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
+            co_await serve_requests(server, tls_stream, lowest, conn, spec, peer, version, cipher);
+            if (lowest.socket().is_open()) {
+                // close_notify, bounded: a peer that never answers must not hold the slot.
+                lowest.expires_after(std::chrono::seconds(2));
+                co_await tls_stream.async_shutdown(use_nothrow);
+            }
+        }
+    }
+    lowest.close();
+    connections.erase(registration);
+    session_access::slot_freed(server);
+}
+
+void log_session_exception(std::exception_ptr e) {
+    if (!e) return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        spdlog::error("session: unexpected exception: {}", ex.what());
+    }
+}
+
+}  // namespace
+
+http_server::http_server(net::io_context& ioc, server_limits limits)
+    : ioc_(ioc), limits_(limits), slot_free_(std::make_shared<net::steady_timer>(ioc)) {}
+
+http_server::~http_server() = default;
+
+tcp::endpoint http_server::listen(listener_spec spec) {
+    auto l = std::make_unique<listener>(ioc_, std::move(spec));
+    auto& acc = l->acceptor;
+    const auto ep = l->spec.endpoint;
+    boost::system::error_code ec;
+    acc.open(ep.protocol(), ec);
+    if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acc.bind(ep, ec);
+    if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+        throw std::system_error(ec, "cannot listen on " + endpoint_string(ep) + " (" + l->spec.name + ")");
+    }
+    auto bound = acc.local_endpoint();
+    listeners_.push_back(std::move(l));
+    return bound;
+}
+
+namespace {
+
+net::awaitable<void> accept_loop(http_server& server, tcp::acceptor& acceptor, const listener_spec& spec,
+                                 std::shared_ptr<net::steady_timer> slot_free) {
+    auto& limits = session_access::limits(server);
+    auto& connections = session_access::connections(server);
+    for (;;) {
+        // With queueing on, stop accepting while full; the kernel's backlog holds the newcomers.
+        while (limits.queue_when_full && connections.size() >= limits.max_connections &&
+               !session_access::stopping(server)) {
+            slot_free->expires_at(net::steady_timer::time_point::max());
+            co_await slot_free->async_wait(use_nothrow);
+        }
+        auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
+        if (session_access::stopping(server) || ec == net::error::operation_aborted) co_return;
+        if (ec) {
+            // EMFILE and friends: back off instead of spinning on the same error.
+            spdlog::warn("{}: accept failed: {}", spec.name, ec.message());
+            net::steady_timer backoff(acceptor.get_executor(), std::chrono::milliseconds(100));
+            co_await backoff.async_wait(use_nothrow);
+            continue;
+        }
+        if (connections.size() >= limits.max_connections) {
+            ++session_access::counters(server).connections_refused;
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        ++session_access::counters(server).connections_accepted;
+        net::co_spawn(acceptor.get_executor(), run_session(server, std::move(socket), spec),
+                      log_session_exception);
+    }
+}
+
+}  // namespace
+
+void http_server::start() {
+    for (auto& l : listeners_) {
+        net::co_spawn(ioc_, accept_loop(*this, l->acceptor, l->spec, slot_free_), log_session_exception);
+    }
+}
+
+void http_server::shutdown(std::function<void()> done) {
+    stopping_ = true;
+    boost::system::error_code ignored;
+    for (auto& l : listeners_) l->acceptor.close(ignored);
+    slot_free_->cancel();
+    for (auto* c : connections_) {
+        if (!c->busy) c->stream->socket().cancel(ignored);
+    }
+    auto deadline = std::chrono::steady_clock::now() + limits_.shutdown_grace;
+    auto timer = std::make_shared<net::steady_timer>(ioc_);
+    // Polls every 50 ms until every connection is gone or the grace period ends.
+    auto poll = std::make_shared<std::function<void()>>();
+    *poll = [this, deadline, timer, poll, done = std::move(done)]() mutable {
+        boost::system::error_code ig;
+        for (auto* c : connections_) {
+            if (!c->busy) c->stream->socket().cancel(ig);
+        }
+        if (connections_.empty() || std::chrono::steady_clock::now() >= deadline) {
+            for (auto* c : connections_) c->stream->socket().close(ig);
+            auto finish = std::move(done);
+            *poll = nullptr;  // break the self-reference cycle
+            if (finish) finish();
+            return;
+        }
+        timer->expires_after(std::chrono::milliseconds(50));
+        timer->async_wait([poll](const boost::system::error_code&) {
+            if (*poll) (*poll)();
+        });
+    };
+    (*poll)();
+}
+
+}  // namespace cms_mock

@@ -1,0 +1,57 @@
+#include "net/request_guard.hpp"
+
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+
+#include <string_view>
+
+namespace cms_mock {
+
+namespace http = boost::beast::http;
+
+std::optional<rejection> rejection_for_read_error(const boost::system::error_code& ec) {
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+        ec == boost::beast::error::timeout || ec == boost::asio::error::operation_aborted ||
+        ec.category() == boost::asio::error::get_system_category() ||
+        ec.category() == boost::asio::error::get_misc_category() ||
+        ec.category() == boost::asio::error::get_ssl_category() ||
+        ec.category() == boost::asio::ssl::error::get_stream_category()) {
+        return std::nullopt;
+    }
+    if (ec == http::error::header_limit) return rejection{431, "request header fields too large"};
+    if (ec == http::error::body_limit) return rejection{413, "request body too large"};
+    if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+        return rejection{400, "malformed request: " + ec.message()};
+    }
+    return std::nullopt;
+}
+
+std::optional<rejection> check_framing(const http::request_parser<http::string_body>& parser) {
+    const auto& req = parser.get();
+    std::size_t hosts = 0;
+    bool has_te = false;
+    for (const auto& f : req) {
+        if (f.name() == http::field::host) ++hosts;
+        if (f.name() == http::field::transfer_encoding) has_te = true;
+        auto v = f.value();
+        // obs-fold and stray CR/LF: Beast 1.81 accepts them; RFC 9112 §5.2 allows a 400.
+        if (v.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+            return rejection{400, "malformed header field '" + std::string(f.name_string()) + "'"};
+        }
+    }
+    if (req.version() >= 11 && hosts != 1) {
+        return rejection{400, hosts == 0 ? "missing Host header" : "more than one Host header"};
+    }
+    if (hosts > 1) return rejection{400, "more than one Host header"};
+    if (has_te) {
+        // RFC 9112 §6.1: a request whose last coding is not chunked, or chunked in HTTP/1.0,
+        // has no reliable framing; serving it would let a smuggled request through.
+        if (req.version() < 11) return rejection{400, "Transfer-Encoding in an HTTP/1.0 request"};
+        if (!parser.chunked()) return rejection{400, "Transfer-Encoding whose last coding is not chunked"};
+    }
+    return std::nullopt;
+}
+
+}  // namespace cms_mock

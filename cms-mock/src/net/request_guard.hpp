@@ -1,0 +1,28 @@
+// Checks on an incoming request that Beast 1.81's parser does not make (see reliability.md §1.4 in
+// the project notes): request smuggling shapes and malformed framing get a 400 and a closed
+// connection instead of being served.
+#pragma once
+
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <optional>
+#include <string>
+
+namespace cms_mock {
+
+struct rejection {
+    unsigned status = 400;
+    std::string reason;  // sent as the body and logged
+};
+
+// Maps a read error to the status to answer with, or nullopt when there is nobody to answer
+// (EOF, timeout, reset).
+std::optional<rejection> rejection_for_read_error(const boost::system::error_code& ec);
+
+// Runs after the header is parsed and before any body byte is read.
+std::optional<rejection> check_framing(
+    const boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
+
+}  // namespace cms_mock

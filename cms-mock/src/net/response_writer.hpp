@@ -1,0 +1,25 @@
+// Executes a response_plan on a stream: headers, a body streamed in chunks from its source, and
+// the planned faults (delay, stall, throttle, early close, reset). Instantiated in the .cpp for
+// plain_stream and tls_stream.
+#pragma once
+
+#include "logic/http_types.hpp"
+#include "net/request_guard.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <chrono>
+
+namespace cms_mock {
+
+template <class Stream>
+boost::asio::awaitable<send_outcome> write_plan(Stream& stream, boost::beast::tcp_stream& lowest,
+                                                response_plan& plan, unsigned version,
+                                                std::chrono::milliseconds write_timeout);
+
+// A short error response followed by closing the connection.
+template <class Stream>
+boost::asio::awaitable<void> write_rejection(Stream& stream, const rejection& r);
+
+}  // namespace cms_mock
