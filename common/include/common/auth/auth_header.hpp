@@ -24,6 +24,8 @@ struct auth_param {
     std::string name;   // as written; compare case-insensitively
     std::string value;  // unquoted
     bool quoted = false;
+
+    bool operator==(const auth_param&) const = default;
 };
 
 // One challenge (in WWW-Authenticate) or one set of credentials (in Authorization).
@@ -37,6 +39,9 @@ struct auth_item {
     const auth_param* find(std::string_view name) const noexcept;
     // Number of parameters with this name (case-insensitive); > 1 means a duplicate.
     std::size_t count(std::string_view name) const noexcept;
+
+    // Exact comparison (names and schemes as written), used to check parse/serialize round trips.
+    bool operator==(const auth_item&) const = default;
 };
 
 using challenge = auth_item;
@@ -58,9 +63,12 @@ parse_result<std::vector<challenge>> parse_challenges(std::string_view value);
 // An `Authorization` value: exactly one set of credentials.
 parse_result<credentials> parse_credentials(std::string_view value);
 
-// Serialisation. Returns std::nullopt when a scheme, name or value cannot be written safely:
-// CR, LF or NUL anywhere (header injection), a scheme or name that is not a token, or a bare
-// (unquoted) value that is not a token. Quoted values escape `"` and `\`.
+// Serialisation as `Scheme token68` or `Scheme p1=v1, p2="v 2"`; challenges are joined with ", ".
+// A value is written bare only when `quoted` is false and it is a token; otherwise it becomes a
+// quoted-string with `"` and `\` escaped. Returns std::nullopt when something cannot be written
+// safely: CR, LF, NUL or another control character (HTAB aside) in a value (header injection), a
+// scheme or name that is not a token, a malformed token68, token68 together with params, or an
+// empty list of challenges.
 std::optional<std::string> serialize(const auth_item& item);
 std::optional<std::string> serialize(const std::vector<challenge>& items);
 

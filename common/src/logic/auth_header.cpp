@@ -1,0 +1,349 @@
+// RFC 9110 §11 challenge/credentials grammar as a single-pass tokenizer. A regex would be shorter
+// but WWW-Authenticate regexes are a known ReDoS source (CPython CVE-2020-8492); here every byte
+// is looked at a bounded number of times (at most twice, by the look-aheads below).
+#include "common/auth/auth_header.hpp"
+
+#include <cstdio>
+
+namespace common::auth {
+namespace {
+
+constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+constexpr bool is_ctl(char c) noexcept {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+}
+
+bool is_tchar(char c) noexcept { return is_token(std::string_view(&c, 1)); }
+
+// token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+constexpr bool is_token68_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+}
+
+bool is_token68(std::string_view s) noexcept {
+    std::size_t i = 0;
+    while (i < s.size() && is_token68_char(s[i])) ++i;
+    if (i == 0) return false;
+    while (i < s.size() && s[i] == '=') ++i;
+    return i == s.size();
+}
+
+std::string hex_byte(char c) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+    return buf;
+}
+
+// How a byte appears in an error message; raw control bytes would garble logs.
+std::string describe(char c) {
+    if (is_ctl(c)) return "control character " + hex_byte(c);
+    if (static_cast<unsigned char>(c) >= 0x80) return "byte " + hex_byte(c);
+    return std::string("'") + c + "'";
+}
+
+std::string quote_name(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+class parser {
+public:
+    explicit parser(std::string_view input) : in_(input) {}
+
+    // `single` selects Authorization semantics: exactly one item.
+    parse_result<std::vector<auth_item>> run(bool single) {
+        if (in_.size() > max_header_value) {
+            return parse_error{max_header_value, "value is " + std::to_string(in_.size()) +
+                                                     " bytes, the limit is " +
+                                                     std::to_string(max_header_value)};
+        }
+        std::vector<auth_item> items;
+        skip_separators();
+        if (at_end()) {
+            return parse_error{pos_, single ? "no credentials (empty value)"
+                                            : "no challenge (empty list)"};
+        }
+        while (!at_end()) {
+            if (single && !items.empty()) {
+                const std::size_t start = pos_;
+                const std::string_view name = scan_token(pos_);
+                return parse_error{start, "second auth-scheme " + quote_name(name) +
+                                              " in credentials, only one is allowed (or a "
+                                              "parameter without '=')"};
+            }
+            if (items.size() == max_params) {
+                return parse_error{pos_, "more than " + std::to_string(max_params) +
+                                             " challenges"};
+            }
+            auth_item item;
+            if (!parse_item(item)) return std::move(*error_);
+            items.push_back(std::move(item));
+        }
+        return items;
+    }
+
+private:
+    bool at_end() const noexcept { return pos_ >= in_.size(); }
+    char peek() const noexcept { return in_[pos_]; }
+    std::string found() const { return at_end() ? "end of input" : describe(peek()); }
+
+    bool fail(std::size_t offset, std::string message) {
+        error_ = parse_error{offset, std::move(message)};
+        return false;
+    }
+
+    void skip_ows() noexcept {
+        while (!at_end() && is_ows(peek())) ++pos_;
+    }
+
+    // RFC 9110 §5.6.1: recipients accept empty list elements, so ", ," is only a separator.
+    void skip_separators() noexcept {
+        while (!at_end() && (is_ows(peek()) || peek() == ',')) ++pos_;
+    }
+
+    // The token starting at `from`, without consuming it.
+    std::string_view scan_token(std::size_t from) const noexcept {
+        std::size_t end = from;
+        while (end < in_.size() && is_tchar(in_[end])) ++end;
+        return in_.substr(from, end - from);
+    }
+
+    std::string_view read_token() noexcept {
+        const std::string_view t = scan_token(pos_);
+        pos_ += t.size();
+        return t;
+    }
+
+    // challenge = auth-scheme [ 1*SP ( token68 / #auth-param ) ]; on success `pos_` is at the
+    // end or at the first byte of the next challenge's scheme.
+    bool parse_item(auth_item& item) {
+        const std::size_t start = pos_;
+        const std::string_view scheme = read_token();
+        if (scheme.empty()) {
+            if (peek() == '=') return fail(start, "'=' without a parameter name or auth-scheme");
+            return fail(start, "expected an auth-scheme, found " + found());
+        }
+        item.scheme = scheme;
+        std::string last = "auth-scheme " + quote_name(scheme);
+
+        if (!at_end() && is_ows(peek())) {
+            skip_ows();
+            if (!at_end() && peek() != ',') {
+                if (try_token68(item)) {
+                    last = "token68 of auth-scheme " + quote_name(scheme);
+                } else {
+                    if (!parse_param(item)) return false;
+                    last = "parameter " + quote_name(item.params.back().name);
+                }
+            }
+        } else if (!at_end() && peek() != ',') {
+            const std::string hint =
+                peek() == '=' ? " (a parameter without an auth-scheme?)" : "";
+            return fail(pos_, "expected a space or ',' after " + last + ", found " + found() +
+                                  hint);
+        }
+
+        // Further elements: another auth-param of this item (`token BWS "="`) or the scheme of
+        // the next challenge (a lone token, or a token followed by a space and more).
+        for (;;) {
+            skip_ows();
+            if (at_end()) return true;
+            if (peek() != ',') return fail(pos_, "expected ',' after " + last + ", found " +
+                                                     found());
+            skip_separators();
+            if (at_end()) return true;
+
+            const std::string_view name = scan_token(pos_);
+            std::size_t after = pos_ + name.size();
+            while (after < in_.size() && is_ows(in_[after])) ++after;
+            const bool is_param = after < in_.size() && in_[after] == '=';
+            if (name.empty() && is_param) {
+                return fail(pos_, "'=' without a parameter name after " + last);
+            }
+            if (!is_param) return true;
+            if (item.token68) {
+                return fail(pos_, "parameter " + quote_name(name) + " follows the " + last +
+                                      " (a parameter without '='?)");
+            }
+            if (!parse_param(item)) return false;
+            last = "parameter " + quote_name(item.params.back().name);
+        }
+    }
+
+    // Only a token68 when followed by OWS and then the end or a comma; `a=b` is a parameter.
+    bool try_token68(auth_item& item) {
+        std::size_t end = pos_;
+        while (end < in_.size() && is_token68_char(in_[end])) ++end;
+        if (end == pos_) return false;
+        while (end < in_.size() && in_[end] == '=') ++end;
+        std::size_t next = end;
+        while (next < in_.size() && is_ows(in_[next])) ++next;
+        if (next < in_.size() && in_[next] != ',') return false;
+        item.token68 = std::string(in_.substr(pos_, end - pos_));
+        pos_ = end;
+        return true;
+    }
+
+    // auth-param = token BWS "=" BWS ( token / quoted-string )
+    bool parse_param(auth_item& item) {
+        const std::size_t start = pos_;
+        const std::string_view name = read_token();
+        if (name.empty()) {
+            if (peek() == '=') return fail(start, "'=' without a parameter name");
+            return fail(start, "expected a parameter name, found " + found());
+        }
+        skip_ows();
+        if (at_end() || peek() != '=') {
+            return fail(pos_, "parameter " + quote_name(name) + " has no '=' (found " + found() +
+                                  ")");
+        }
+        ++pos_;
+        skip_ows();
+        if (++param_count_ > max_params) {
+            return fail(start, "more than " + std::to_string(max_params) + " parameters (at " +
+                                   quote_name(name) + ")");
+        }
+        auth_param param;
+        param.name = name;
+        if (!at_end() && peek() == '"') {
+            param.quoted = true;
+            if (!read_quoted(name, param.value)) return false;
+        } else {
+            const std::string_view value = read_token();
+            if (value.empty()) {
+                return fail(pos_, "parameter " + quote_name(name) +
+                                      " has no value (expected a token or quoted-string, found " +
+                                      found() + ")");
+            }
+            param.value = value;
+        }
+        item.params.push_back(std::move(param));
+        return true;
+    }
+
+    // quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE; the escapes are removed.
+    bool read_quoted(std::string_view name, std::string& out) {
+        const std::size_t open = pos_;
+        ++pos_;
+        while (!at_end()) {
+            const char c = peek();
+            if (c == '"') {
+                ++pos_;
+                return true;
+            }
+            if (c == '\\') {
+                if (pos_ + 1 >= in_.size()) {
+                    return fail(pos_, "quoted-string of parameter " + quote_name(name) +
+                                          " ends in a lone backslash");
+                }
+                const char escaped = in_[pos_ + 1];
+                if (is_ctl(escaped) && escaped != '\t') {
+                    return fail(pos_ + 1, describe(escaped) + " escaped in quoted-string of "
+                                          "parameter " + quote_name(name));
+                }
+                out.push_back(escaped);
+                pos_ += 2;
+                continue;
+            }
+            if (is_ctl(c) && c != '\t') {
+                return fail(pos_, describe(c) + " in quoted-string of parameter " +
+                                      quote_name(name));
+            }
+            out.push_back(c);
+            ++pos_;
+        }
+        return fail(open, "unterminated quoted-string in parameter " + quote_name(name));
+    }
+
+    std::string_view in_;
+    std::size_t pos_ = 0;
+    std::size_t param_count_ = 0;
+    std::optional<parse_error> error_;
+};
+
+// Anything the parser above accepts back inside a quoted-string: no CTL except HTAB.
+bool is_quotable(std::string_view s) noexcept {
+    for (char c : s) {
+        if (is_ctl(c) && c != '\t') return false;
+    }
+    return true;
+}
+
+void append_quoted(std::string& out, std::string_view value) {
+    out.push_back('"');
+    for (char c : value) {
+        if (c == '"' || c == '\\') out.push_back('\\');
+        out.push_back(c);
+    }
+    out.push_back('"');
+}
+
+}  // namespace
+
+const auth_param* auth_item::find(std::string_view name) const noexcept {
+    for (const auth_param& p : params) {
+        if (iequals(p.name, name)) return &p;
+    }
+    return nullptr;
+}
+
+std::size_t auth_item::count(std::string_view name) const noexcept {
+    std::size_t n = 0;
+    for (const auth_param& p : params) {
+        if (iequals(p.name, name)) ++n;
+    }
+    return n;
+}
+
+std::string parse_error::to_string() const {
+    return "at byte " + std::to_string(offset) + ": " + message;
+}
+
+parse_result<std::vector<challenge>> parse_challenges(std::string_view value) {
+    return parser(value).run(false);
+}
+
+parse_result<credentials> parse_credentials(std::string_view value) {
+    auto result = parser(value).run(true);
+    if (auto* error = std::get_if<parse_error>(&result)) return std::move(*error);
+    return std::move(std::get<std::vector<auth_item>>(result).front());
+}
+
+std::optional<std::string> serialize(const auth_item& item) {
+    if (!is_token(item.scheme)) return std::nullopt;
+    std::string out = item.scheme;
+    if (item.token68) {
+        if (!item.params.empty() || !is_token68(*item.token68)) return std::nullopt;
+        out += ' ';
+        out += *item.token68;
+        return out;
+    }
+    bool first = true;
+    for (const auth_param& p : item.params) {
+        if (!is_token(p.name) || !is_quotable(p.value)) return std::nullopt;
+        out += first ? " " : ", ";
+        first = false;
+        out += p.name;
+        out += '=';
+        if (!p.quoted && is_token(p.value)) {
+            out += p.value;
+        } else {
+            append_quoted(out, p.value);
+        }
+    }
+    return out;
+}
+
+std::optional<std::string> serialize(const std::vector<challenge>& items) {
+    if (items.empty()) return std::nullopt;
+    std::string out;
+    for (const challenge& c : items) {
+        auto one = serialize(c);
+        if (!one) return std::nullopt;
+        if (!out.empty()) out += ", ";
+        out += *one;
+    }
+    return out;
+}
+
+}  // namespace common::auth
