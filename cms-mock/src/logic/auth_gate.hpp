@@ -1,0 +1,102 @@
+// Decides whether a provisioning request may be served: picks the first matching auth rule, checks
+// Basic or Digest credentials against the right password set (shared login, the device's Device
+// Access credentials, or its user credentials), and builds the challenge otherwise. The negative
+// modes make it misbehave on purpose so that clients can be tested against broken servers.
+#pragma once
+
+#include "logic/http_types.hpp"
+#include "logic/mock_config.hpp"
+
+#include "common/auth/digest_server.hpp"
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cms_mock {
+
+// What the gate needs to know about a device.
+struct device_credentials {
+    std::string mac;  // 12 upper-case hex digits
+    std::string device_username;
+    std::string device_password;
+    std::optional<std::string> previous_password;  // still valid during a rotation overlap
+    std::string user_username;                     // CMS force-login user
+    std::string user_password;
+};
+
+enum class auth_result {
+    not_required,  // no rule applies, or the rule says none
+    ok,
+    challenged,    // no credentials sent: 401 with a challenge
+    bad_password,
+    unknown_user,
+    stale,
+    replay,
+    malformed,     // 400
+    refused,       // a negative mode refused a valid answer
+};
+std::string_view to_string(auth_result r) noexcept;
+
+struct auth_decision {
+    auth_result result = auth_result::not_required;
+    unsigned status = 200;                 // 200 (go on), 400 or 401
+    std::vector<header_field> headers;     // WWW-Authenticate, when challenging
+    std::string scheme;                    // "Basic", "Digest" or ""
+    std::string user;                      // who authenticated (or tried to)
+    bool as_user = false;                  // authenticated with the force-login user credentials
+    std::string message;                   // for the log and the journal
+
+    bool allowed() const noexcept {
+        return result == auth_result::not_required || result == auth_result::ok;
+    }
+};
+
+struct auth_request {
+    const request_view* request = nullptr;
+    std::string_view path;                   // decoded path without the query
+    file_selector kind = file_selector::other;
+    const device_credentials* device = nullptr;  // from the path MAC or the User-Agent
+};
+
+// Looks up any known device by its Device Access user name (for the shared rule).
+using device_by_username = std::function<const device_credentials*(std::string_view username)>;
+
+class auth_gate {
+public:
+    // Throws std::invalid_argument naming `auth.rules[i]...` for an unknown algorithm or qop.
+    auth_gate(const auth_settings& settings, std::string secret);
+
+    auth_decision check(const auth_request& req, const device_by_username& directory,
+                        std::chrono::system_clock::time_point now);
+
+    // The rules in force (the configured ones, or the BroadSoft defaults).
+    const std::vector<auth_rule>& rules() const noexcept { return rules_; }
+
+private:
+    struct compiled_rule;
+    const compiled_rule* match(const auth_request& req) const;
+    auth_decision check_basic(const compiled_rule& rule, const auth_request& req,
+                              const device_by_username& directory);
+    auth_decision check_digest(compiled_rule& rule, const auth_request& req,
+                               const device_by_username& directory,
+                               std::chrono::system_clock::time_point now);
+    auth_decision challenge_decision(compiled_rule& rule, std::chrono::system_clock::time_point now,
+                            bool stale, auth_result result, std::string message);
+
+    auth_settings settings_;
+    std::vector<auth_rule> rules_;
+    std::vector<std::unique_ptr<compiled_rule>> compiled_;
+};
+
+// The BroadSoft CMS flow: aastra.cfg and <model>.cfg take the shared login (or any device's own
+// credentials); <MAC>.cfg and firmware need the device's own credentials; other files are open.
+std::vector<auth_rule> default_auth_rules();
+
+}  // namespace cms_mock
