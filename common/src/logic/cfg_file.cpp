@@ -1,0 +1,276 @@
+#include "common/aastra/cfg_file.hpp"
+
+#include <ostream>
+#include <utility>
+
+namespace common::aastra {
+namespace {
+
+constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+
+bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+
+std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && is_blank(s.front())) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && is_blank(s.back())) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+bool has_line_breaking_byte(std::string_view s) noexcept {
+    return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+bool is_wrapped_in_quotes(std::string_view s) noexcept {
+    return s.size() >= 2 && s.front() == '"' && s.back() == '"';
+}
+
+std::string where(std::string_view source, std::size_t line) {
+    std::string out = source.empty() ? "line " : std::string(source) + ":";
+    out += std::to_string(line);
+    return out;
+}
+
+// Keys from hostile files end up in messages; keep them short and printable.
+std::string shown_key(std::string_view key) {
+    constexpr std::size_t limit = 60;
+    std::string out = "'";
+    for (std::size_t i = 0; i < key.size() && i < limit; ++i) {
+        const auto byte = static_cast<unsigned char>(key[i]);
+        out += byte >= 0x20 && byte < 0x7F ? key[i] : '?';
+    }
+    out += key.size() > limit ? "'..." : "'";
+    return out;
+}
+
+class diagnostics_sink {
+public:
+    diagnostics_sink(cfg_parse_result& result, std::string_view source)
+        : result_(result), source_(source) {}
+
+    void add(std::size_t line, cfg_problem problem, std::string_view detail) {
+        if (result_.diagnostics.size() >= max_cfg_diagnostics) {
+            ++result_.suppressed_diagnostics;
+            return;
+        }
+        result_.diagnostics.push_back(
+            cfg_diagnostic{line, problem, where(source_, line) + ": " + std::string(detail)});
+    }
+
+private:
+    cfg_parse_result& result_;
+    std::string_view source_;
+};
+
+}  // namespace
+
+std::string normalise_cfg_key(std::string_view key) {
+    key = trim(key);
+    std::string out;
+    out.reserve(key.size());
+    bool in_blank_run = false;
+    for (const char c : key) {
+        if (is_blank(c)) {
+            in_blank_run = true;
+            continue;
+        }
+        if (in_blank_run) {
+            out += ' ';
+            in_blank_run = false;
+        }
+        out += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    return out;
+}
+
+const cfg_entry* cfg_file::find(std::string_view key) const {
+    const auto it = index_.find(normalise_cfg_key(key));
+    return it == index_.end() ? nullptr : &entries_[it->second];
+}
+
+std::optional<cfg_error> cfg_file::set(cfg_entry entry) {
+    const std::string_view written = trim(entry.written_key);
+    if (written.empty()) {
+        return cfg_error{"configuration key is empty"};
+    }
+    if (written.front() == '#' || written.front() == '!' || written.front() == '^' ||
+        written.find(':') != std::string_view::npos || has_line_breaking_byte(written)) {
+        return cfg_error{"configuration key " + shown_key(written) +
+                         " cannot be written to a .cfg file (':', CR, LF, NUL or a leading "
+                         "'#', '!' or '^')"};
+    }
+    if (has_line_breaking_byte(entry.value)) {
+        return cfg_error{"value of configuration key " + shown_key(written) +
+                         " contains CR, LF or NUL"};
+    }
+    entry.written_key = std::string(written);  // `written` is dangling from here on
+    entry.key = normalise_cfg_key(entry.written_key);
+
+    if (const auto it = index_.find(entry.key); it != index_.end()) {
+        entries_[it->second] = std::move(entry);
+        return std::nullopt;
+    }
+    if (entries_.size() >= max_cfg_entries) {
+        return cfg_error{"more than " + std::to_string(max_cfg_entries) +
+                         " configuration keys (adding " + shown_key(entry.written_key) + ")"};
+    }
+    index_.emplace(entry.key, entries_.size());
+    entries_.push_back(std::move(entry));
+    return std::nullopt;
+}
+
+std::optional<cfg_error> cfg_file::set(std::string_view key, std::string_view value, bool locked) {
+    cfg_entry entry;
+    entry.written_key = std::string(key);
+    entry.value = std::string(value);
+    entry.locked = locked;
+    return set(std::move(entry));
+}
+
+bool cfg_file::erase(std::string_view key) {
+    const auto it = index_.find(normalise_cfg_key(key));
+    if (it == index_.end()) {
+        return false;
+    }
+    const std::size_t slot = it->second;
+    index_.erase(it);
+    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(slot));
+    for (std::size_t i = slot; i < entries_.size(); ++i) {
+        index_[entries_[i].key] = i;
+    }
+    return true;
+}
+
+void cfg_file::clear() noexcept {
+    entries_.clear();
+    index_.clear();
+}
+
+const char* to_string(cfg_problem problem) noexcept {
+    switch (problem) {
+        case cfg_problem::no_colon: return "no_colon";
+        case cfg_problem::empty_key: return "empty_key";
+        case cfg_problem::bad_key: return "bad_key";
+        case cfg_problem::control_byte: return "control_byte";
+        case cfg_problem::line_too_long: return "line_too_long";
+        case cfg_problem::duplicate_key: return "duplicate_key";
+    }
+    return "unknown";
+}
+
+std::ostream& operator<<(std::ostream& out, cfg_problem problem) {
+    return out << to_string(problem);
+}
+
+std::variant<cfg_parse_result, cfg_error> parse_cfg(std::string_view text,
+                                                    std::string_view source) {
+    const std::string name = source.empty() ? std::string("configuration file")
+                                            : std::string(source);
+    if (text.size() > max_cfg_bytes) {
+        return cfg_error{name + " is " + std::to_string(text.size()) + " bytes; the limit is " +
+                         std::to_string(max_cfg_bytes)};
+    }
+    if (text.starts_with(utf8_bom)) {
+        text.remove_prefix(utf8_bom.size());
+    }
+
+    cfg_parse_result result;
+    diagnostics_sink sink(result, source);
+    std::size_t line_number = 0;
+    while (!text.empty()) {
+        const std::size_t newline = text.find('\n');
+        std::string_view line = text.substr(0, newline);
+        text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+        ++line_number;
+
+        if (line.ends_with('\r')) {
+            line.remove_suffix(1);
+        }
+        if (line.size() > max_cfg_line_bytes) {
+            sink.add(line_number, cfg_problem::line_too_long,
+                     "line is " + std::to_string(line.size()) + " bytes; the limit is " +
+                         std::to_string(max_cfg_line_bytes));
+            continue;
+        }
+        if (has_line_breaking_byte(line)) {
+            sink.add(line_number, cfg_problem::control_byte,
+                     "line contains a NUL byte or a stray carriage return");
+            continue;
+        }
+        const std::string_view content = trim(line);
+        if (content.empty() || content.front() == '#') {
+            continue;
+        }
+        const std::size_t colon = content.find(':');
+        if (colon == std::string_view::npos) {
+            sink.add(line_number, cfg_problem::no_colon, "line has no ':' separator");
+            continue;
+        }
+
+        cfg_entry entry;
+        entry.line = line_number;
+        std::string_view key = trim(content.substr(0, colon));
+        while (!key.empty() && (key.front() == '!' || key.front() == '^')) {
+            (key.front() == '!' ? entry.locked : entry.override_local) = true;
+            key = trim(key.substr(1));
+        }
+        if (key.empty()) {
+            sink.add(line_number, cfg_problem::empty_key, "line has an empty key");
+            continue;
+        }
+        if (key.front() == '#') {
+            sink.add(line_number, cfg_problem::bad_key, "key " + shown_key(key) +
+                                                            " starts with '#'");
+            continue;
+        }
+        std::string_view value = trim(content.substr(colon + 1));
+        if (is_wrapped_in_quotes(value)) {
+            value = value.substr(1, value.size() - 2);
+        }
+        entry.written_key = std::string(key);
+        entry.value = std::string(value);
+
+        if (const cfg_entry* previous = result.file.find(key)) {
+            sink.add(line_number, cfg_problem::duplicate_key,
+                     "key " + shown_key(key) + " repeats line " + std::to_string(previous->line) +
+                         "; this later value wins");
+        }
+        if (auto error = result.file.set(std::move(entry))) {
+            return cfg_error{where(source, line_number) + ": " + error->message};
+        }
+    }
+    return result;
+}
+
+std::string serialise_cfg(const cfg_file& file) {
+    std::string out;
+    for (const cfg_entry& entry : file.entries()) {
+        if (entry.locked) {
+            out += '!';
+        }
+        if (entry.override_local) {
+            out += '^';
+        }
+        out += entry.written_key;
+        out += ": ";
+        const std::string_view value = entry.value;
+        const bool needs_quotes =
+            !value.empty() && (is_blank(value.front()) || is_blank(value.back()) ||
+                               value.find('#') != std::string_view::npos ||
+                               is_wrapped_in_quotes(value));
+        if (needs_quotes) {
+            out += '"';
+            out += value;
+            out += '"';
+        } else {
+            out += value;
+        }
+        out += '\n';
+    }
+    return out;
+}
+
+}  // namespace common::aastra
