@@ -1,0 +1,424 @@
+// Digest server: nonce issuing, nc tracking, credential verification (RFC 7616 §3.4-3.5, §5).
+#include "common/auth/digest_server.hpp"
+
+#include "common/crypto/hash.hpp"
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+#include <utility>
+
+namespace common::auth {
+namespace {
+
+constexpr std::size_t timestamp_bytes = 8;
+constexpr std::size_t mac_bytes = 32;
+
+std::int64_t micros_since_epoch(digest_clock::time_point t) noexcept {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+std::string encode_timestamp(std::int64_t micros) {
+    auto value = static_cast<std::uint64_t>(micros);
+    std::string out(timestamp_bytes, '\0');
+    for (std::size_t i = 0; i < timestamp_bytes; ++i) {
+        out[timestamp_bytes - 1 - i] = static_cast<char>(value & 0xffU);
+        value >>= 8U;
+    }
+    return out;
+}
+
+std::int64_t decode_timestamp(std::string_view bytes) noexcept {
+    std::uint64_t value = 0;
+    for (char c : bytes.substr(0, timestamp_bytes)) {
+        value = (value << 8U) | static_cast<unsigned char>(c);
+    }
+    return static_cast<std::int64_t>(value);
+}
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// RFC 8187 ext-value `UTF-8'[language]'pct-encoded`, as used by `username*`.
+std::optional<std::string> decode_ext_value(std::string_view text) {
+    const auto first = text.find('\'');
+    if (first == std::string_view::npos || !iequals(text.substr(0, first), "UTF-8")) {
+        return std::nullopt;
+    }
+    const auto second = text.find('\'', first + 1);
+    if (second == std::string_view::npos) return std::nullopt;
+    std::string out;
+    const auto encoded = text.substr(second + 1);
+    for (std::size_t i = 0; i < encoded.size(); ++i) {
+        if (encoded[i] != '%') {
+            out.push_back(encoded[i]);
+            continue;
+        }
+        if (i + 2 >= encoded.size()) return std::nullopt;
+        const int hi = hex_value(encoded[i + 1]);
+        const int lo = hex_value(encoded[i + 2]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+    }
+    return out;
+}
+
+bool is_lower_hex(std::string_view s) noexcept {
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+std::string to_lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+digest_verification fail(digest_outcome outcome, std::string message, std::string username = {}) {
+    return {outcome, std::move(message), std::move(username)};
+}
+
+constexpr std::array<std::string_view, 11> single_params{
+    "username", "username*", "realm", "nonce", "uri", "response",
+    "algorithm", "cnonce", "opaque", "qop", "nc"};
+
+}  // namespace
+
+// ---- nonce_issuer -------------------------------------------------------------------------------
+
+nonce_issuer::nonce_issuer(std::string secret, std::chrono::seconds lifetime,
+                           std::chrono::seconds clock_skew)
+    : secret_(std::move(secret)), lifetime_(lifetime), clock_skew_(clock_skew) {
+    if (secret_.size() < 16) {
+        throw std::invalid_argument("nonce_issuer: secret shorter than 16 bytes");
+    }
+}
+
+std::string nonce_issuer::mac(std::string_view timestamp, std::string_view realm) const {
+    std::string data(timestamp);
+    data.append(realm);
+    return crypto::hmac_sha256(secret_, data);
+}
+
+std::string nonce_issuer::issue(std::string_view realm, digest_clock::time_point now) {
+    const auto now_us = micros_since_epoch(now);
+    last_issued_us_ = std::max(now_us, last_issued_us_ + 1);
+    if (last_issued_us_ > now_us) bumped_until_us_ = last_issued_us_;
+    const auto timestamp = encode_timestamp(last_issued_us_);
+    return crypto::base64_encode(timestamp + mac(timestamp, realm));
+}
+
+nonce_check nonce_issuer::verify(std::string_view nonce, std::string_view realm,
+                                 digest_clock::time_point now) const {
+    const auto raw = crypto::base64_decode(nonce);
+    if (!raw || raw->size() != timestamp_bytes + mac_bytes) return {nonce_status::malformed, {}};
+    const std::string_view bytes(*raw);
+    const auto timestamp = bytes.substr(0, timestamp_bytes);
+    if (!crypto::constant_time_equal(mac(timestamp, realm), bytes.substr(timestamp_bytes))) {
+        return {nonce_status::forged, {}};
+    }
+    const auto issued_us = decode_timestamp(timestamp);
+    const auto now_us = micros_since_epoch(now);
+    const digest_clock::time_point issued_at{
+        std::chrono::duration_cast<digest_clock::duration>(std::chrono::microseconds{issued_us})};
+    const auto skew_us = std::chrono::duration_cast<std::chrono::microseconds>(clock_skew_).count();
+    const auto life_us = std::chrono::duration_cast<std::chrono::microseconds>(lifetime_).count();
+    // Timestamps that issue() bumped ahead of the clock to stay unique are not from the future.
+    const auto latest_us = std::max(now_us, bumped_until_us_);
+    if (issued_us > latest_us && issued_us - latest_us > skew_us) {
+        return {nonce_status::from_future, issued_at};
+    }
+    if (now_us > issued_us && now_us - issued_us > life_us) return {nonce_status::expired, issued_at};
+    return {nonce_status::valid, issued_at};
+}
+
+// ---- nc_window ----------------------------------------------------------------------------------
+
+nc_window::nc_window(std::size_t max_nonces) : max_nonces_(std::max<std::size_t>(max_nonces, 1)) {}
+
+nc_status nc_window::record(std::string_view nonce, digest_clock::time_point issued_at,
+                            std::uint32_t nc) {
+    auto found = index_.find(nonce);
+    if (found == index_.end()) {
+        if (evicted_up_to_ && issued_at <= *evicted_up_to_) return nc_status::evicted;
+        if (entries_.size() >= max_nonces_) {
+            const auto& oldest = entries_.back();
+            evicted_up_to_ = evicted_up_to_ ? std::max(*evicted_up_to_, oldest.issued_at)
+                                            : oldest.issued_at;
+            index_.erase(oldest.nonce);
+            entries_.pop_back();
+        }
+        entries_.push_front(entry{std::string(nonce), issued_at, nc, 1});
+        index_.emplace(entries_.front().nonce, entries_.begin());
+        return nc_status::fresh;
+    }
+
+    entries_.splice(entries_.begin(), entries_, found->second);
+    auto& e = *found->second;
+    if (nc > e.highest) {
+        const std::uint64_t shift = std::uint64_t{nc} - e.highest;
+        e.seen = shift >= window_size ? 0 : e.seen << shift;
+        e.seen |= 1U;
+        e.highest = nc;
+        return nc_status::fresh;
+    }
+    const std::uint64_t offset = std::uint64_t{e.highest} - nc;
+    if (offset >= window_size) return nc_status::too_old;
+    const std::uint64_t bit = std::uint64_t{1} << offset;
+    if ((e.seen & bit) != 0) return nc_status::replay;
+    e.seen |= bit;
+    return nc_status::fresh;
+}
+
+// ---- outcomes -----------------------------------------------------------------------------------
+
+std::string_view to_string(digest_outcome outcome) noexcept {
+    switch (outcome) {
+        case digest_outcome::ok: return "ok";
+        case digest_outcome::malformed: return "malformed";
+        case digest_outcome::wrong_realm: return "wrong_realm";
+        case digest_outcome::unknown_user: return "unknown_user";
+        case digest_outcome::bad_password: return "bad_password";
+        case digest_outcome::bad_nonce: return "bad_nonce";
+        case digest_outcome::stale: return "stale";
+        case digest_outcome::replay: return "replay";
+        case digest_outcome::algorithm_mismatch: return "algorithm_mismatch";
+        case digest_outcome::uri_mismatch: return "uri_mismatch";
+        case digest_outcome::opaque_mismatch: return "opaque_mismatch";
+        case digest_outcome::qop_invalid: return "qop_invalid";
+    }
+    return "unknown";
+}
+
+int http_status(digest_outcome outcome) noexcept {
+    switch (outcome) {
+        case digest_outcome::ok: return 200;
+        case digest_outcome::malformed:
+        case digest_outcome::algorithm_mismatch:
+        case digest_outcome::uri_mismatch:
+        case digest_outcome::opaque_mismatch:
+        case digest_outcome::qop_invalid: return 400;
+        case digest_outcome::wrong_realm:
+        case digest_outcome::unknown_user:
+        case digest_outcome::bad_password:
+        case digest_outcome::bad_nonce:
+        case digest_outcome::stale:
+        case digest_outcome::replay: return 401;
+    }
+    return 400;
+}
+
+std::vector<challenge> make_challenges(const digest_server_config& config, std::string_view nonce,
+                                       bool stale) {
+    std::vector<challenge> out;
+    for (auto algorithm : config.algorithms) {
+        digest_challenge c;
+        c.realm = config.realm;
+        c.nonce = std::string(nonce);
+        c.opaque = config.opaque;
+        c.algorithm = algorithm;
+        c.qop_auth = config.qop_auth;
+        c.qop_auth_int = config.qop_auth_int;
+        c.stale = stale;
+        c.userhash = config.userhash;
+        c.charset_utf8 = config.charset_utf8;
+        out.push_back(c.to_challenge());
+    }
+    return out;
+}
+
+// ---- digest_verifier ----------------------------------------------------------------------------
+
+digest_verifier::digest_verifier(digest_server_config config, nonce_issuer issuer,
+                                 std::size_t max_tracked_nonces)
+    : config_(std::move(config)), issuer_(std::move(issuer)), nc_window_(max_tracked_nonces) {}
+
+std::vector<challenge> digest_verifier::challenges(digest_clock::time_point now, bool stale) {
+    return make_challenges(config_, issuer_.issue(config_.realm, now), stale);
+}
+
+digest_verification digest_verifier::verify(const credentials& creds,
+                                            const digest_request_info& request,
+                                            const password_lookup& passwords,
+                                            digest_clock::time_point now, const user_list& users) {
+    using o = digest_outcome;
+    if (!iequals(creds.scheme, "Digest") || creds.token68) {
+        return fail(o::malformed, "credentials are not Digest parameters (scheme '" +
+                                      creds.scheme + "')");
+    }
+    for (auto name : single_params) {
+        if (creds.count(name) > 1) {
+            return fail(o::malformed, "duplicate parameter '" + std::string(name) + "'");
+        }
+    }
+    for (const auto& param : creds.params) {
+        if (param.value.size() > max_digest_param) {
+            return fail(o::malformed, "parameter '" + param.name + "' too long");
+        }
+    }
+    for (auto name : {"realm", "nonce", "uri", "response"}) {
+        if (creds.find(name) == nullptr) {
+            return fail(o::malformed, "missing parameter '" + std::string(name) + "'");
+        }
+    }
+    const auto* username = creds.find("username");
+    const auto* username_ext = creds.find("username*");
+    if ((username == nullptr) == (username_ext == nullptr)) {
+        return fail(o::malformed, "need exactly one of 'username' and 'username*'");
+    }
+    const auto* userhash_param = creds.find("userhash");
+    const bool userhash = userhash_param != nullptr && iequals(userhash_param->value, "true");
+
+    const auto& realm = creds.find("realm")->value;
+    if (realm != config_.realm) {
+        return fail(o::wrong_realm, "realm '" + realm + "' is not '" + config_.realm + "'");
+    }
+
+    digest_challenge offered;
+    offered.realm = config_.realm;
+    offered.nonce = creds.find("nonce")->value;
+    if (const auto* algorithm = creds.find("algorithm")) {
+        const auto parsed = parse_digest_algorithm(algorithm->value);
+        if (!parsed) return fail(o::algorithm_mismatch, "unknown algorithm '" + algorithm->value + "'");
+        offered.algorithm = *parsed;
+    }
+    if (std::find(config_.algorithms.begin(), config_.algorithms.end(), offered.algorithm) ==
+        config_.algorithms.end()) {
+        return fail(o::algorithm_mismatch, "algorithm " + std::string(to_string(offered.algorithm)) +
+                                               " was not offered in realm '" + config_.realm + "'");
+    }
+    offered.qop_auth = config_.qop_auth;
+    offered.qop_auth_int = config_.qop_auth_int;
+
+    // Some clients quote qop and nc although the grammar says token; the values are what count.
+    qop chosen = qop::none;
+    if (const auto* qop_param = creds.find("qop")) {
+        if (iequals(qop_param->value, "auth")) {
+            chosen = qop::auth;
+        } else if (iequals(qop_param->value, "auth-int")) {
+            chosen = qop::auth_int;
+        } else {
+            return fail(o::qop_invalid, "unknown qop '" + qop_param->value + "'");
+        }
+    }
+    if (!offered.offers(chosen)) {
+        return fail(o::qop_invalid, chosen == qop::none
+                                        ? std::string("qop missing but required")
+                                        : "qop " + std::string(to_string(chosen)) + " not offered");
+    }
+    if (chosen == qop::none && is_session(offered.algorithm)) {
+        return fail(o::qop_invalid,
+                    std::string(to_string(offered.algorithm)) + " requires qop");
+    }
+    if (chosen == qop::auth_int && !request.entity_body) {
+        return fail(o::qop_invalid, "auth-int needs the entity body, which was not buffered");
+    }
+    std::string_view cnonce;
+    std::string_view nc_text;
+    std::uint32_t nc = 0;
+    if (chosen != qop::none) {
+        const auto* cnonce_param = creds.find("cnonce");
+        const auto* nc_param = creds.find("nc");
+        if (cnonce_param == nullptr || cnonce_param->value.empty()) {
+            return fail(o::malformed, "missing parameter 'cnonce'");
+        }
+        if (nc_param == nullptr) return fail(o::malformed, "missing parameter 'nc'");
+        const auto parsed_nc = parse_nc(nc_param->value);
+        if (!parsed_nc) return fail(o::malformed, "nc '" + nc_param->value + "' is not 8 hex digits");
+        cnonce = cnonce_param->value;
+        nc_text = nc_param->value;
+        nc = *parsed_nc;
+    }
+
+    const auto response = to_lower_ascii(creds.find("response")->value);
+    if (response.size() != 2 * crypto::digest_size(hash_of(offered.algorithm)) ||
+        !is_lower_hex(response)) {
+        return fail(o::malformed, "response is not a " +
+                                      std::string(to_string(offered.algorithm)) + " hex digest");
+    }
+    const auto& uri = creds.find("uri")->value;
+    if (uri != request.request_target) {
+        return fail(o::uri_mismatch,
+                    "uri '" + uri + "' is not the request-target '" +
+                        std::string(request.request_target) + "'");
+    }
+    const auto* opaque = creds.find("opaque");
+    if (config_.opaque.has_value() != (opaque != nullptr) ||
+        (opaque != nullptr && opaque->value != *config_.opaque)) {
+        return fail(o::opaque_mismatch, "opaque does not echo the challenge");
+    }
+
+    // Resolve the user name.
+    std::string user;
+    if (username_ext != nullptr) {
+        if (userhash) return fail(o::malformed, "username* together with userhash");
+        auto decoded = decode_ext_value(username_ext->value);
+        if (!decoded) return fail(o::malformed, "username* is not a UTF-8 ext-value");
+        user = std::move(*decoded);
+    } else if (userhash) {
+        if (!config_.userhash) return fail(o::malformed, "userhash used but not offered");
+        const auto wanted = to_lower_ascii(username->value);
+        for (auto& candidate : users ? users() : std::vector<std::string>{}) {
+            const auto hashed = digest_userhash(offered.algorithm, candidate, config_.realm);
+            if (crypto::constant_time_equal(hashed, wanted) && user.empty()) user = candidate;
+        }
+        if (user.empty()) {
+            return fail(o::unknown_user, "no user matches the userhash in realm '" +
+                                             config_.realm + "'");
+        }
+    } else {
+        user = username->value;
+    }
+    const auto password = passwords ? passwords(user) : std::nullopt;
+    if (!password) {
+        return fail(o::unknown_user, "unknown user '" + user + "' in realm '" + config_.realm + "'",
+                    user);
+    }
+
+    const auto nonce = issuer_.verify(offered.nonce, config_.realm, now);
+    if (nonce.status == nonce_status::malformed || nonce.status == nonce_status::forged ||
+        nonce.status == nonce_status::from_future) {
+        const char* why = nonce.status == nonce_status::malformed ? "malformed"
+                          : nonce.status == nonce_status::forged  ? "forged"
+                                                                  : "from the future";
+        return fail(o::bad_nonce, std::string("nonce ") + why + " for user '" + user + "'", user);
+    }
+
+    const digest_request computation{request.method, uri, cnonce, nc_text, chosen,
+                                     request.entity_body.value_or(std::string_view())};
+    auto expected = compute(offered, user, *password, computation);
+    if (const auto* error = std::get_if<digest_error>(&expected)) {
+        return fail(o::malformed, error->message, user);
+    }
+    if (!crypto::constant_time_equal(std::get<digest_values>(expected).response, response)) {
+        return fail(o::bad_password, "wrong response for user '" + user + "' in realm '" +
+                                         config_.realm + "'", user);
+    }
+
+    if (nonce.status == nonce_status::expired) {
+        return fail(o::stale, "nonce expired for user '" + user + "'", user);
+    }
+    if (chosen != qop::none) {
+        switch (nc_window_.record(offered.nonce, nonce.issued_at, nc)) {
+            case nc_status::fresh: break;
+            case nc_status::replay:
+                return fail(o::replay, "nc " + std::string(nc_text) + " replayed by '" + user + "'",
+                            user);
+            case nc_status::too_old:
+                return fail(o::replay, "nc " + std::string(nc_text) + " below the window for '" +
+                                           user + "'", user);
+            case nc_status::evicted:
+                return fail(o::stale, "nonce no longer tracked for user '" + user + "'", user);
+        }
+    }
+    return {o::ok, "authenticated '" + user + "' in realm '" + config_.realm + "'", user};
+}
+
+}  // namespace common::auth
