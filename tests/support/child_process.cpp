@@ -34,7 +34,8 @@ int remaining_ms(clock_type::time_point deadline) {
 
 bool is_executable_file(const std::string& path) {
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
 }
 
 // PATH lookup happens in the parent: after fork() in a multi-threaded test only async-signal-safe
@@ -148,7 +149,9 @@ void set_nonblocking(int fd) {
     auto close_between = [max_fd](unsigned first, unsigned last) {
         if (first > last) return;
         if (::close_range(first, last, 0) != 0) {
-            for (unsigned fd = first; fd <= last && fd < max_fd; ++fd) ::close(static_cast<int>(fd));
+            for (unsigned fd = first; fd <= last && fd < max_fd; ++fd) {
+                ::close(static_cast<int>(fd));
+            }
         }
     };
     if (report > 3) close_between(3, report - 1);

@@ -111,8 +111,9 @@ std::optional<tls_error> use_identity(SSL_CTX* ctx, const tls_config& cfg) {
     pkey_ptr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr));
     if (!key) return failure("private key", cfg.private_key);
     if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1) {
-        return tls_error{"private key " + cfg.private_key.describe() + " does not match certificate " +
-                         cfg.certificate.describe() + ": " + openssl_reason()};
+        return tls_error{"private key " + cfg.private_key.describe() +
+                         " does not match certificate " + cfg.certificate.describe() + ": " +
+                         openssl_reason()};
     }
     return std::nullopt;
 }
@@ -216,7 +217,8 @@ bool is_ip_literal(const std::string& host) {
 
 std::string subject_of(X509* cert) {
     bio_ptr bio(BIO_new(BIO_s_mem()));
-    if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) < 0) {
+    if (!bio ||
+        X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) < 0) {
         return {};
     }
     char* data = nullptr;
@@ -332,7 +334,26 @@ std::string describe_handshake_error(const SSL* ssl, const boost::system::error_
     if (ec == boost::asio::ssl::error::stream_truncated) {
         return "TLS handshake failed: connection closed by peer without close_notify";
     }
-    return "TLS handshake failed: " + ec.message();
+    std::string msg = "TLS handshake failed: " + ec.message();
+    if (ec.category() == ssl_category) {
+        // OpenSSL's wording depends on which side noticed; say which limit was hit.
+        switch (ERR_GET_REASON(packed)) {
+        case SSL_R_UNSUPPORTED_PROTOCOL:
+        case SSL_R_WRONG_SSL_VERSION:
+            msg += "; the peer's TLS version is outside the configured range";
+            break;
+        case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+            msg += "; the peer does not accept the offered TLS versions";
+            break;
+        case SSL_R_NO_SHARED_CIPHER:
+        case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
+            msg += "; no cipher or signature algorithm acceptable to both sides";
+            break;
+        default:
+            break;
+        }
+    }
+    return msg;
 }
 
 tls_session_info session_info(const SSL* ssl) {

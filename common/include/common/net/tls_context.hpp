@@ -48,10 +48,12 @@ std::optional<tls_error> prepare_client_stream(boost::asio::ssl::stream<NextLaye
     return prepare_client_stream(stream.native_handle(), host, cfg);
 }
 
-// A readable reason for a failed handshake: the certificate verification result when there is one
-// ("certificate verify failed: certificate has expired (subject CN=...)"; also "self-signed
-// certificate", "unable to get local issuer certificate", "hostname mismatch"), otherwise the
-// TLS error ("unsupported protocol", "peer did not return a certificate", ...).
+// A readable reason for a failed handshake: the certificate verification result when that is
+// what failed ("certificate verify failed: certificate has expired"; also "self-signed
+// certificate", "unable to get local issuer certificate", "hostname mismatch", "IP address
+// mismatch"; plus the subject when OpenSSL still holds the peer certificate), otherwise the TLS
+// error with a hint for version and cipher mismatches ("unsupported protocol; the peer's TLS
+// version is outside the configured range", "peer did not return a certificate", ...).
 std::string describe_handshake_error(const SSL* ssl, const boost::system::error_code& ec);
 
 template <class NextLayer>
