@@ -14,6 +14,10 @@ void add_options(CLI::App& app, cli_options& opts) {
     app.add_option("--root", opts.root, "directory served as the provisioning tree (default: built-in demo tree)");
     app.add_option("--state-dir", opts.state_dir, "where the development CA and keys live (default ./cms-mock-state)");
     app.add_option("--log-level", opts.log_level, "trace, debug, info, warn, error (default info)");
+    app.add_option("--set", opts.set, "override one config key: --set auth.realm=X (repeatable; beats CMS_MOCK_* env)");
+    app.footer(
+        "Precedence: built-in defaults < --config file < CMS_MOCK_* environment < --set < the flags above.\n"
+        "Prints one 'listening <url>' line per listener, the CA path, then 'ready'. Exit 2 on bad config.");
 }
 
 }  // namespace cms_mock

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace cms_mock {
 
@@ -16,6 +17,7 @@ struct cli_options {
     std::optional<std::string> root;    // served file tree
     std::optional<std::string> state_dir;
     std::optional<std::string> log_level;
+    std::vector<std::string> set;  // --set key.path=value overrides
 };
 
 // Registers every option on `app`; values land in `opts` when app.parse() runs.
