@@ -188,6 +188,16 @@ digest_result<std::string> digest_client::authorization(std::string_view method,
     return std::move(*value);
 }
 
+void digest_client::start_over() noexcept {
+    scheme_ = scheme::none;
+    challenge_.reset();
+    nc_ = 0;
+    answered_401_ = false;
+    stale_retry_used_ = false;
+    sent_credentials_ = false;
+    last_.reset();
+}
+
 digest_status digest_client::on_success(std::optional<std::string_view> authentication_info) {
     if (sent_credentials_ && scheme_ != scheme::none) {
         const int strength_used = scheme_ == scheme::basic ? 0 : strength(challenge_->algorithm);

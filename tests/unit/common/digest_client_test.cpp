@@ -173,6 +173,12 @@ BOOST_AUTO_TEST_CASE(second_401_without_stale_is_a_failure_not_a_loop) {
     BOOST_TEST(failure.find("rejected") != std::string::npos);
     BOOST_TEST(failure.find("'cms'") != std::string::npos);
     BOOST_TEST(failure.find("'phone'") != std::string::npos);
+    // It keeps refusing until the caller deliberately starts over.
+    BOOST_TEST(error_of(client.on_challenges({digest("SHA-256", "n3")})) != "");
+    client.start_over();
+    BOOST_TEST(!client.ready());
+    BOOST_TEST(!client.on_challenges({digest("SHA-256", "n4")}));
+    BOOST_TEST(param(parsed_authorization(client), "nc") == "00000001");
 }
 
 BOOST_AUTO_TEST_CASE(next_nonce_from_authentication_info) {

@@ -57,6 +57,11 @@ public:
     // present for qop=auth, must prove the server knows the password, else an error.
     digest_status on_success(std::optional<std::string_view> authentication_info = {});
 
+    // After on_challenges() reported a failure, the client keeps refusing (that is what stops a
+    // 401 loop). Call this before a deliberate new attempt, e.g. after the caller's backoff or
+    // new credentials; the downgrade memory is kept.
+    void start_over() noexcept;
+
     bool ready() const noexcept { return scheme_ != scheme::none; }
     bool uses_basic() const noexcept { return scheme_ == scheme::basic; }
     const std::optional<digest_challenge>& current() const noexcept { return challenge_; }
