@@ -1,5 +1,7 @@
 #include "common/net/dev_ca.hpp"
 
+#include "common/fs/atomic_file.hpp"
+
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -122,46 +124,17 @@ std::variant<std::string, ca_error> read_text(const fs::path& p) {
     return out;
 }
 
-// Temp file in the same directory, fsync, rename, fsync the directory: a crash leaves either the
-// old file or the new one, never a torn key.
+// A crash leaves either the old file or the new one, never a torn key.
 std::optional<ca_error> write_atomic(const fs::path& dir, const char* name,
-                                     const std::string& content, mode_t mode) {
-    const fs::path target = dir / name;
-    std::string tmpl = (dir / ("." + std::string(name) + ".tmp.XXXXXX")).string();
-    const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
-    if (fd < 0) return fail_errno("cannot create temp file for " + target.string(), errno);
-    auto abandon = [&](const std::string& what, int err) {
-        ::close(fd);
-        ::unlink(tmpl.c_str());
-        return fail_errno(what + " " + target.string(), err);
-    };
-    if (::fchmod(fd, mode) != 0) return abandon("cannot chmod", errno);
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return abandon("cannot write", errno);
-        done += static_cast<std::size_t>(n);
+                                     const std::string& content, fs::perms mode) {
+    if (auto err = common::fs::write_file_atomically(dir / name, content, mode)) {
+        return ca_error{err->message};
     }
-    if (::fsync(fd) != 0) return abandon("cannot fsync", errno);
-    if (::close(fd) != 0) {
-        const int err = errno;
-        ::unlink(tmpl.c_str());
-        return fail_errno("cannot close " + target.string(), err);
-    }
-    if (::rename(tmpl.c_str(), target.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmpl.c_str());
-        return fail_errno("cannot rename into " + target.string(), err);
-    }
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return fail_errno("cannot open directory " + dir.string(), errno);
-    const int rc = ::fsync(dfd);
-    const int err = errno;
-    ::close(dfd);
-    if (rc != 0) return fail_errno("cannot fsync directory " + dir.string(), err);
     return std::nullopt;
 }
+
+constexpr auto private_mode = fs::perms::owner_read | fs::perms::owner_write;
+constexpr auto public_mode = common::fs::default_file_mode;
 
 std::optional<ca_error> ensure_private_dir(const fs::path& dir) {
     std::error_code ec;
@@ -392,8 +365,10 @@ std::variant<dev_ca, ca_error> dev_ca::load_or_create(const fs::path& state_dir,
     auto& ca = std::get<dev_ca>(fresh);
     const std::string key_pem = to_pem(ca.key_.get());
     if (key_pem.empty()) return fail("PEM encoding of CA key");
-    if (auto err = write_atomic(state_dir, ca_key_name, key_pem, 0600)) return std::move(*err);
-    if (auto err = write_atomic(state_dir, ca_cert_name, ca.cert_pem_, 0644)) {
+    if (auto err = write_atomic(state_dir, ca_key_name, key_pem, private_mode)) {
+        return std::move(*err);
+    }
+    if (auto err = write_atomic(state_dir, ca_cert_name, ca.cert_pem_, public_mode)) {
         return std::move(*err);
     }
     ca.cert_file_ = cert_path;
@@ -471,10 +446,10 @@ std::variant<server_cert_files, ca_error> dev_ca::ensure_server_cert(
     if (auto err = ensure_private_dir(state_dir)) return std::move(*err);
     // Key first: a crash in between leaves a certificate that does not verify against the new
     // key's owner, which the next start detects and repairs by reissuing.
-    if (auto err = write_atomic(state_dir, server_key_name, pair.key_pem, 0600)) {
+    if (auto err = write_atomic(state_dir, server_key_name, pair.key_pem, private_mode)) {
         return std::move(*err);
     }
-    if (auto err = write_atomic(state_dir, server_cert_name, pair.cert_pem, 0644)) {
+    if (auto err = write_atomic(state_dir, server_cert_name, pair.cert_pem, public_mode)) {
         return std::move(*err);
     }
     files.reissued = true;
