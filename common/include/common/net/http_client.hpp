@@ -1,0 +1,115 @@
+// One HTTP(S) exchange the way an Aastra phone makes it: resolve, connect, TLS handshake (with the
+// phone's certificate checks), send one request, stream the response body into a sink, close.
+// Every phase has its own deadline and its own duration in the result; failures are values
+// (fetch_error + text), never exceptions.
+#pragma once
+
+#include "common/net/tls_config.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace common::net {
+
+struct url_parts {
+    std::string scheme;  // "http" or "https"
+    std::string host;    // without brackets for IPv6
+    std::uint16_t port = 0;
+    std::string target;  // origin-form: path and query, never empty
+};
+
+// Parses an absolute http(s) URL; nullopt with `error` set otherwise.
+std::optional<url_parts> parse_url(std::string_view url, std::string* error = nullptr);
+
+struct http_header {
+    std::string name;
+    std::string value;
+};
+
+struct fetch_request {
+    std::string method = "GET";
+    url_parts url;
+    std::vector<http_header> headers;  // Host is added; Connection: close unless keep-alive
+    std::string body;
+};
+
+struct fetch_limits {
+    std::chrono::milliseconds connect_timeout{10'000};  // resolve + TCP connect
+    std::chrono::milliseconds tls_timeout{10'000};
+    std::chrono::milliseconds response_timeout{30'000};  // request sent -> response header
+    std::chrono::milliseconds body_idle_timeout{30'000}; // longest gap between body bytes
+    std::size_t header_limit = 64 * 1024;
+    std::optional<std::uint64_t> body_limit;             // nullopt = unlimited (firmware)
+};
+
+enum class fetch_error {
+    none,
+    bad_url,
+    resolve,
+    connect,
+    connect_timeout,
+    tls,            // handshake failed; `detail` says why ("certificate has expired", ...)
+    tls_timeout,
+    write,
+    response_timeout,
+    bad_response,   // unparsable status line or headers
+    truncated,      // connection ended before the promised body length
+    body_timeout,
+    body_too_large,
+    sink_refused,   // the body sink reported a failure (e.g. disk full)
+    cancelled,
+};
+std::string_view to_string(fetch_error e) noexcept;
+
+struct fetch_timings {
+    std::chrono::microseconds connect{0};
+    std::chrono::microseconds tls{0};
+    std::chrono::microseconds ttfb{0};      // request written -> first response byte (header)
+    std::chrono::microseconds transfer{0};  // header -> end of body
+    std::chrono::microseconds total{0};
+};
+
+struct fetch_result {
+    fetch_error error = fetch_error::none;
+    std::string detail;  // human-readable, names the host and phase
+    unsigned status = 0;
+    std::vector<http_header> headers;
+    std::uint64_t body_bytes = 0;
+    fetch_timings timings;
+    std::string tls_version;
+    std::string tls_cipher;
+    std::string peer;  // "127.0.0.1:8443"
+
+    bool ok() const noexcept { return error == fetch_error::none; }
+    std::optional<std::string_view> header(std::string_view name) const;
+    std::vector<std::string_view> headers_named(std::string_view name) const;
+};
+
+// Receives the body in pieces; return false to abort (the result is sink_refused).
+using body_sink = std::function<bool(std::span<const char>)>;
+
+// Performs one exchange. For https, `tls` must be a client context built by make_client_context;
+// `tls_settings` supplies hostname/expiry checks and SNI. The connection is closed afterwards.
+boost::asio::awaitable<fetch_result> fetch(boost::asio::any_io_executor ex, const fetch_request& req,
+                                           const fetch_limits& limits, boost::asio::ssl::context* tls,
+                                           const common::tls::tls_config& tls_settings,
+                                           const body_sink& sink);
+
+// Convenience: collects the body into a string (bounded by limits.body_limit or 8 MiB).
+boost::asio::awaitable<fetch_result> fetch_to_string(boost::asio::any_io_executor ex,
+                                                     const fetch_request& req, const fetch_limits& limits,
+                                                     boost::asio::ssl::context* tls,
+                                                     const common::tls::tls_config& tls_settings,
+                                                     std::string& body);
+
+}  // namespace common::net

@@ -1,0 +1,281 @@
+#include "common/net/http_client.hpp"
+
+#include "common/auth/auth_header.hpp"
+#include "common/net/tls_context.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/parse.hpp>
+
+#include <array>
+#include <cctype>
+#include <charconv>
+
+namespace common::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+std::chrono::microseconds since(clock_type::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t);
+}
+
+template <class Stream>
+asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const fetch_request& req,
+                               const fetch_limits& limits, const body_sink& sink, fetch_result& out) {
+    http::request<http::string_body> msg{http::string_to_verb(req.method), req.url.target, 11};
+    if (msg.method() == http::verb::unknown) msg.method_string(req.method);
+    const bool default_port = (req.url.scheme == "https" && req.url.port == 443) ||
+                              (req.url.scheme == "http" && req.url.port == 80);
+    std::string host = req.url.host.find(':') != std::string::npos ? "[" + req.url.host + "]" : req.url.host;
+    msg.set(http::field::host, default_port ? host : host + ":" + std::to_string(req.url.port));
+    for (const auto& h : req.headers) {
+        if (auth::has_forbidden_header_chars(h.name) || auth::has_forbidden_header_chars(h.value)) {
+            out.error = fetch_error::write;
+            out.detail = "refusing to send header '" + h.name + "' containing CR, LF or NUL";
+            co_return;
+        }
+        msg.insert(h.name, h.value);
+    }
+    if (!msg.count(http::field::connection)) msg.set(http::field::connection, "close");
+    msg.body() = req.body;
+    msg.prepare_payload();
+
+    lowest.expires_after(limits.response_timeout);
+    const auto sent_at = clock_type::now();
+    auto [wec, wn] = co_await http::async_write(stream, msg, use_nothrow);
+    if (wec) {
+        out.error = wec == beast::error::timeout ? fetch_error::response_timeout : fetch_error::write;
+        out.detail = "sending the request to " + out.peer + ": " + wec.message();
+        co_return;
+    }
+
+    beast::flat_buffer buffer;
+    http::response_parser<http::buffer_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
+    if (limits.body_limit) parser.body_limit(*limits.body_limit);
+    else parser.body_limit(boost::none);
+    if (req.method == "HEAD") parser.skip(true);
+
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+    out.timings.ttfb = since(sent_at);
+    if (hec) {
+        out.error = hec == beast::error::timeout ? fetch_error::response_timeout : fetch_error::bad_response;
+        if (hec == http::error::end_of_stream || hec == asio::error::connection_reset) {
+            out.error = fetch_error::bad_response;
+            out.detail = out.peer + " closed the connection without a response";
+        } else {
+            out.detail = "reading the response header from " + out.peer + ": " + hec.message();
+        }
+        co_return;
+    }
+    const auto& res = parser.get();
+    out.status = res.result_int();
+    for (const auto& f : res) out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+
+    const auto body_started = clock_type::now();
+    std::array<char, 16 * 1024> chunk{};
+    while (!parser.is_done()) {
+        parser.get().body().data = chunk.data();
+        parser.get().body().size = chunk.size();
+        lowest.expires_after(limits.body_idle_timeout);
+        auto [rec, rn] = co_await http::async_read_some(stream, buffer, parser, use_nothrow);
+        const auto got = chunk.size() - parser.get().body().size;
+        if (got > 0) {
+            out.body_bytes += got;
+            if (!sink(std::span<const char>(chunk.data(), got))) {
+                out.error = fetch_error::sink_refused;
+                out.detail = "the response body could not be stored";
+                co_return;
+            }
+        }
+        if (rec == http::error::need_buffer) continue;
+        if (rec) {
+            if (rec == beast::error::timeout) {
+                out.error = fetch_error::body_timeout;
+                out.detail = "no body data from " + out.peer + " within " +
+                             std::to_string(limits.body_idle_timeout.count()) + " ms";
+            } else if (rec == http::error::body_limit) {
+                out.error = fetch_error::body_too_large;
+                out.detail = "response body larger than " + std::to_string(limits.body_limit.value_or(0)) + " bytes";
+            } else if (rec == http::error::partial_message || rec == http::error::end_of_stream ||
+                       rec == asio::ssl::error::stream_truncated || rec == asio::error::eof ||
+                       rec == asio::error::connection_reset) {
+                out.error = fetch_error::truncated;
+                out.detail = "connection to " + out.peer + " ended after " + std::to_string(out.body_bytes) +
+                             " body bytes" +
+                             (res.has_content_length() ? " of " + std::string(res[http::field::content_length]) : "");
+            } else {
+                out.error = fetch_error::bad_response;
+                out.detail = "reading the body from " + out.peer + ": " + rec.message();
+            }
+            co_return;
+        }
+    }
+    out.timings.transfer = since(body_started);
+}
+
+}  // namespace
+
+std::string_view to_string(fetch_error e) noexcept {
+    switch (e) {
+        case fetch_error::none: return "none";
+        case fetch_error::bad_url: return "bad-url";
+        case fetch_error::resolve: return "resolve";
+        case fetch_error::connect: return "connect";
+        case fetch_error::connect_timeout: return "connect-timeout";
+        case fetch_error::tls: return "tls";
+        case fetch_error::tls_timeout: return "tls-timeout";
+        case fetch_error::write: return "write";
+        case fetch_error::response_timeout: return "response-timeout";
+        case fetch_error::bad_response: return "bad-response";
+        case fetch_error::truncated: return "truncated";
+        case fetch_error::body_timeout: return "body-timeout";
+        case fetch_error::body_too_large: return "body-too-large";
+        case fetch_error::sink_refused: return "sink-refused";
+        case fetch_error::cancelled: return "cancelled";
+    }
+    return "?";
+}
+
+std::optional<std::string_view> fetch_result::header(std::string_view name) const {
+    for (const auto& h : headers) {
+        if (auth::iequals(h.name, name)) return std::string_view(h.value);
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string_view> fetch_result::headers_named(std::string_view name) const {
+    std::vector<std::string_view> out;
+    for (const auto& h : headers) {
+        if (auth::iequals(h.name, name)) out.emplace_back(h.value);
+    }
+    return out;
+}
+
+std::optional<url_parts> parse_url(std::string_view url, std::string* error) {
+    auto fail = [&](std::string why) -> std::optional<url_parts> {
+        if (error) *error = "'" + std::string(url) + "': " + std::move(why);
+        return std::nullopt;
+    };
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed) return fail("not an absolute URL");
+    url_parts out;
+    out.scheme = parsed->scheme();
+    for (auto& c : out.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (out.scheme != "http" && out.scheme != "https") return fail("scheme must be http or https");
+    if (parsed->has_userinfo()) return fail("credentials in the URL are not supported; use the options");
+    out.host = parsed->encoded_host_address();
+    if (out.host.size() >= 2 && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
+    if (out.host.empty()) return fail("no host");
+    if (parsed->has_port()) {
+        auto p = parsed->port();
+        unsigned v = 0;
+        auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+        if (ec != std::errc() || ptr != p.data() + p.size() || v == 0 || v > 65535) return fail("bad port");
+        out.port = static_cast<std::uint16_t>(v);
+    } else {
+        out.port = out.scheme == "https" ? 443 : 80;
+    }
+    out.target = std::string(parsed->encoded_path());
+    if (out.target.empty()) out.target = "/";
+    if (parsed->has_query()) out.target += "?" + std::string(parsed->encoded_query());
+    return out;
+}
+
+asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, const fetch_request& req, const fetch_limits& limits,
+                                    asio::ssl::context* tls, const tls::tls_config& tls_settings,
+                                    const body_sink& sink) {
+    fetch_result out;
+    const auto started = clock_type::now();
+    const bool https = req.url.scheme == "https";
+    if (https && !tls) {
+        out.error = fetch_error::bad_url;
+        out.detail = "https URL but no TLS context";
+        co_return out;
+    }
+
+    tcp::resolver resolver(ex);
+    beast::tcp_stream lowest(ex);
+    lowest.expires_after(limits.connect_timeout);
+    auto [rec, endpoints] = co_await resolver.async_resolve(req.url.host, std::to_string(req.url.port), use_nothrow);
+    if (rec) {
+        out.error = fetch_error::resolve;
+        out.detail = "cannot resolve '" + req.url.host + "': " + rec.message();
+        co_return out;
+    }
+    auto [cec, ep] = co_await lowest.async_connect(endpoints, use_nothrow);
+    out.timings.connect = since(started);
+    if (cec) {
+        out.error = cec == beast::error::timeout ? fetch_error::connect_timeout : fetch_error::connect;
+        out.detail = "cannot connect to " + req.url.host + ":" + std::to_string(req.url.port) + ": " + cec.message();
+        out.timings.total = since(started);
+        co_return out;
+    }
+    out.peer = ep.address().to_string() + ":" + std::to_string(ep.port());
+
+    if (!https) {
+        co_await exchange(lowest, lowest, req, limits, sink, out);
+    } else {
+        asio::ssl::stream<beast::tcp_stream&> stream(lowest, *tls);
+        if (auto err = tls::prepare_client_stream(stream, req.url.host, tls_settings)) {
+            out.error = fetch_error::tls;
+            out.detail = err->message;
+            co_return out;
+        }
+        const auto tls_started = clock_type::now();
+        lowest.expires_after(limits.tls_timeout);
+        auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_nothrow);
+        out.timings.tls = since(tls_started);
+        if (hec) {
+            out.error = hec == beast::error::timeout ? fetch_error::tls_timeout : fetch_error::tls;
+            out.detail = "TLS handshake with " + out.peer + ": " + tls::describe_handshake_error(stream, hec);
+            out.timings.total = since(started);
+            co_return out;
+        }
+        auto info = tls::session_info(stream.native_handle());
+        out.tls_version = info.version;
+        out.tls_cipher = info.cipher;
+        co_await exchange(stream, lowest, req, limits, sink, out);
+        if (out.ok()) {
+            // close_notify, bounded; a server that just drops the TCP connection is fine here.
+            lowest.expires_after(std::chrono::seconds(2));
+            co_await stream.async_shutdown(use_nothrow);
+        }
+    }
+    boost::system::error_code ignored;
+    lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest.close();
+    out.timings.total = since(started);
+    co_return out;
+}
+
+asio::awaitable<fetch_result> fetch_to_string(asio::any_io_executor ex, const fetch_request& req,
+                                              const fetch_limits& limits, asio::ssl::context* tls,
+                                              const tls::tls_config& tls_settings, std::string& body) {
+    fetch_limits bounded = limits;
+    if (!bounded.body_limit) bounded.body_limit = 8u << 20;
+    body.clear();
+    co_return co_await fetch(ex, req, bounded, tls, tls_settings, [&body](std::span<const char> piece) {
+        body.append(piece.data(), piece.size());
+        return true;
+    });
+}
+
+}  // namespace common::net
