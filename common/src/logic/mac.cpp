@@ -43,7 +43,8 @@ std::string quote(std::string_view text) {
 
 mac_error invalid(std::string_view text) {
     return mac_error{"invalid MAC address " + quote(text) +
-                     ": expected 12 hex digits, optionally in pairs separated by all ':' or all '-'"};
+                     ": expected 12 hex digits, optionally in pairs separated by all ':' or "
+                     "all '-'"};
 }
 
 std::string format(std::uint64_t value, char separator, bool upper) {

@@ -40,7 +40,9 @@ std::variant<std::string, user_agent_error> format_user_agent(const model_info& 
                                 "' for the User-Agent: expected visible ASCII without spaces"};
     }
     std::string out;
-    out.reserve(prefix.size() + model.ua_token.size() + 40 + firmware.size());
+    constexpr std::size_t dashed_mac_length = 17;
+    out.reserve(prefix.size() + model.ua_token.size() + mac_marker.size() + dashed_mac_length +
+                firmware_marker.size() + firmware.size() + suffix.size());
     out += prefix;
     out += model.ua_token;
     out += mac_marker;

@@ -106,7 +106,8 @@ BOOST_AUTO_TEST_CASE(next_walks_a_fleet_range_and_refuses_to_overflow) {
 
 BOOST_AUTO_TEST_CASE(from_value_rejects_more_than_48_bits) {
     BOOST_TEST(std::holds_alternative<mac_address>(mac_address::from_value(0)));
-    BOOST_TEST(std::holds_alternative<mac_address>(mac_address::from_value(mac_address::max_value)));
+    BOOST_TEST(
+        std::holds_alternative<mac_address>(mac_address::from_value(mac_address::max_value)));
     BOOST_TEST(std::holds_alternative<mac_error>(
         mac_address::from_value(mac_address::max_value + 1)));
     auto zero = mac_address::from_value(0);

@@ -58,7 +58,8 @@ BOOST_AUTO_TEST_CASE(legacy_models_send_their_short_token) {
                "Aastra57i MAC:00-08-5D-10-20-30 V:3.2.2.3077-SIP");
     BOOST_TEST(format_ok("6757iCT", "00085d102030", "3.2.2.3077") ==
                "Aastra57iCT MAC:00-08-5D-10-20-30 V:3.2.2.3077-SIP");
-    const auto parsed = aastra::parse_user_agent("Aastra53i MAC:00-08-5D-10-20-30 V:3.2.2.3077-SIP");
+    const auto parsed =
+        aastra::parse_user_agent("Aastra53i MAC:00-08-5D-10-20-30 V:3.2.2.3077-SIP");
     BOOST_TEST_REQUIRE(parsed.has_value());
     BOOST_TEST(parsed->model.name == "6753i");
 }
