@@ -2,6 +2,8 @@
 // (mock_config_loader) fills these; nothing here knows about files or sockets.
 #pragma once
 
+#include "logic/devices.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -122,7 +124,8 @@ struct mock_config {
     std::string log_level = "info";
     layout_settings layout;
     std::optional<std::string> fallback_profile;  // served for an unknown MAC instead of 404
-    std::optional<std::string> devices_csv;
+    std::optional<std::string> devices_csv;  // more devices, from a CSV file
+    std::vector<device> devices;             // empty and no CSV: the built-in demo devices
     std::string server_host = "127.0.0.1";  // {{server.host}} in templates
     auth_settings auth;
     std::vector<fault_rule> faults;

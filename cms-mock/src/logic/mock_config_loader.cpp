@@ -85,6 +85,37 @@ void read_firmware(const node_reader& r, firmware_image_config& fw) {
     r.finish();
 }
 
+void read_device(const node_reader& r, device& d) {
+    r.required("mac", d.mac);
+    r.optional("model", d.model);
+    r.optional("firmware", d.firmware_version);
+    auto dev = r.child("device");
+    dev.optional("username", d.device_username);
+    dev.optional("password", d.device_password);
+    dev.optional("previous_password", d.previous_password);
+    dev.finish();
+    auto user = r.child("user");
+    user.optional("username", d.user_username);
+    user.optional("password", d.user_password);
+    user.finish();
+    r.sequence("lines", [&](node_reader item) {
+        sip_line line;
+        item.optional("auth_name", line.auth_name);
+        item.optional("password", line.password);
+        item.optional("user_name", line.user_name);
+        item.optional("display_name", line.display_name);
+        item.optional("registrar", line.registrar);
+        item.finish();
+        d.lines.push_back(std::move(line));
+    });
+    r.child("vars").entries([&](const std::string& key, node_reader value) {
+        std::string v;
+        value.get(v);
+        d.extra[key] = v;
+    });
+    r.finish();
+}
+
 void read_tls(const node_reader& r, tls_settings& t) {
     r.optional("cert_file", t.cert_file);
     r.optional("key_file", t.key_file);
@@ -139,6 +170,11 @@ void read_mock_config(const node_reader& root, mock_config& cfg) {
     root.optional("fallback_profile", cfg.fallback_profile);
     root.optional("devices_csv", cfg.devices_csv);
     root.optional("server_host", cfg.server_host);
+    root.sequence("devices", [&](node_reader item) {
+        device d;
+        read_device(item, d);
+        cfg.devices.push_back(std::move(d));
+    });
     read_auth(root.child("auth"), cfg.auth);
     root.sequence("faults", [&](node_reader item) {
         fault_rule f;
