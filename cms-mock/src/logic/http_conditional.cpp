@@ -207,6 +207,30 @@ bool is_get_or_head(std::string_view method) { return method == "GET" || method 
 
 }  // namespace
 
+std::string_view to_string(conditional_outcome outcome) noexcept {
+    switch (outcome) {
+    case conditional_outcome::proceed: return "proceed";
+    case conditional_outcome::not_modified: return "not_modified";
+    case conditional_outcome::precondition_failed: return "precondition_failed";
+    }
+    return "unknown";
+}
+
+std::ostream& operator<<(std::ostream& os, conditional_outcome outcome) {
+    return os << to_string(outcome);
+}
+
+std::string_view to_string(range_kind kind) noexcept {
+    switch (kind) {
+    case range_kind::none: return "none";
+    case range_kind::single: return "single";
+    case range_kind::unsatisfiable: return "unsatisfiable";
+    }
+    return "unknown";
+}
+
+std::ostream& operator<<(std::ostream& os, range_kind kind) { return os << to_string(kind); }
+
 std::string format_http_date(system_clock::time_point t) {
     const auto secs = floor<seconds>(t);
     const auto days_point = floor<days>(secs);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,8 @@ enum class conditional_outcome {
     not_modified,         // 304 (GET/HEAD only)
     precondition_failed,  // 412: If-None-Match matched on a method other than GET/HEAD
 };
+std::string_view to_string(conditional_outcome outcome) noexcept;
+std::ostream& operator<<(std::ostream& os, conditional_outcome outcome);
 
 // RFC 9110 §13.2.2 steps 3-4: If-None-Match is evaluated first and, when present, If-Modified-Since
 // is ignored. If-None-Match is `*` or a comma-separated list of entity-tags compared weakly; a
@@ -51,6 +54,8 @@ enum class range_kind {
     single,         // send 206 with bytes [first, last] (inclusive) and content_range_value()
     unsatisfiable,  // send 416 with "Content-Range: bytes */<size>"
 };
+std::string_view to_string(range_kind kind) noexcept;
+std::ostream& operator<<(std::ostream& os, range_kind kind);
 
 struct range_decision {
     range_kind kind = range_kind::none;
