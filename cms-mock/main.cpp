@@ -1,9 +1,3 @@
-#include "cli.hpp"
+#include "net/app.hpp"
 
-int main(int argc, char** argv) {
-    CLI::App app;
-    cms_mock::cli_options opts;
-    cms_mock::add_options(app, opts);
-    CLI11_PARSE(app, argc, argv);
-    return 0;
-}
+int main(int argc, char** argv) { return cms_mock::run_cms_mock(argc, argv); }

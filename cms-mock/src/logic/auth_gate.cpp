@@ -32,21 +32,6 @@ struct auth_gate::compiled_rule {
     }
 };
 
-std::string_view to_string(auth_result r) noexcept {
-    switch (r) {
-        case auth_result::not_required: return "none";
-        case auth_result::ok: return "ok";
-        case auth_result::challenged: return "challenged";
-        case auth_result::bad_password: return "bad-password";
-        case auth_result::unknown_user: return "unknown-user";
-        case auth_result::stale: return "stale";
-        case auth_result::replay: return "replay";
-        case auth_result::malformed: return "malformed";
-        case auth_result::refused: return "refused";
-    }
-    return "?";
-}
-
 std::vector<auth_rule> default_auth_rules() {
     std::vector<auth_rule> rules;
     auto add = [&](file_selector kind, credential_source src) {
@@ -159,6 +144,8 @@ auth_gate::auth_gate(const auth_settings& settings, std::string secret)
     }
 }
 
+auth_gate::~auth_gate() = default;
+
 const auth_gate::compiled_rule* auth_gate::match(const auth_request& req) const {
     for (const auto& c : compiled_) {
         const auto& r = c->rule;
@@ -182,7 +169,7 @@ auth_decision auth_gate::check_basic(const compiled_rule& rule, const auth_reque
                                      const device_by_username& directory) {
     auth_decision d;
     d.scheme = "Basic";
-    auto challenge_now = [&](auth_result result, std::string msg) {
+    auto challenge_now = [&](auth_outcome result, std::string msg) {
         d.result = result;
         d.status = 401;
         d.headers = as_headers({basic_challenge(rule.realm, true)});
@@ -190,14 +177,14 @@ auth_decision auth_gate::check_basic(const compiled_rule& rule, const auth_reque
         return d;
     };
     auto header = req.request->header("Authorization");
-    if (!header) return challenge_now(auth_result::challenged, "no credentials");
+    if (!header) return challenge_now(auth_outcome::challenged, "no credentials");
     auto parsed = parse_credentials(*header);
     if (auto* err = std::get_if<parse_error>(&parsed)) {
-        return challenge_now(auth_result::malformed, "Authorization: " + err->to_string());
+        return challenge_now(auth_outcome::malformed, "Authorization: " + err->to_string());
     }
     auto decoded = decode_basic(std::get<credentials>(parsed));
     if (auto* err = std::get_if<parse_error>(&decoded)) {
-        return challenge_now(auth_result::malformed, "Basic credentials: " + err->to_string());
+        return challenge_now(auth_outcome::malformed, "Basic credentials: " + err->to_string());
     }
     const auto& got = std::get<basic_credentials>(decoded);
     d.user = got.user;
@@ -205,16 +192,16 @@ auth_decision auth_gate::check_basic(const compiled_rule& rule, const auth_reque
         bool as_user = false;
         auto pw = password_for(settings_, rule.rule, req, directory, got.user, as_user, previous);
         if (pw && basic_matches(got, got.user, *pw)) {
-            d.result = auth_result::ok;
+            d.result = auth_outcome::ok;
             d.as_user = as_user;
             return d;
         }
     }
-    return challenge_now(auth_result::bad_password, "Basic: wrong user or password for '" + got.user + "'");
+    return challenge_now(auth_outcome::bad_password, "Basic: wrong user or password for '" + got.user + "'");
 }
 
 auth_decision auth_gate::challenge_decision(compiled_rule& rule, std::chrono::system_clock::time_point now, bool stale,
-                                   auth_result result, std::string message) {
+                                   auth_outcome result, std::string message) {
     auth_decision d;
     d.scheme = "Digest";
     d.result = result;
@@ -259,25 +246,25 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
                                       const device_by_username& directory,
                                       std::chrono::system_clock::time_point now) {
     auto header = req.request->header("Authorization");
-    if (!header) return challenge_decision(rule, now, false, auth_result::challenged, "no credentials");
+    if (!header) return challenge_decision(rule, now, false, auth_outcome::challenged, "no credentials");
     auto parsed = parse_credentials(*header);
     if (auto* err = std::get_if<parse_error>(&parsed)) {
         auth_decision d;
         d.scheme = "Digest";
-        d.result = auth_result::malformed;
+        d.result = auth_outcome::malformed;
         d.status = 400;
         d.message = "Authorization: " + err->to_string();
         return d;
     }
     const auto& creds = std::get<credentials>(parsed);
     if (!iequals(creds.scheme, "Digest")) {
-        return challenge_decision(rule, now, false, auth_result::challenged,
+        return challenge_decision(rule, now, false, auth_outcome::challenged,
                          "scheme '" + creds.scheme + "' offered where Digest is required");
     }
     if (rule.rule.negative == auth_negative_mode::endless_401 ||
         rule.rule.negative == auth_negative_mode::no_challenge ||
         rule.rule.negative == auth_negative_mode::unsupported_algorithm) {
-        return challenge_decision(rule, now, false, auth_result::refused, "negative mode: every answer is refused");
+        return challenge_decision(rule, now, false, auth_outcome::forbidden, "negative mode: every answer is refused");
     }
 
     digest_request_info info{req.request->method, req.request->target, std::nullopt};
@@ -303,19 +290,19 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
         case digest_outcome::ok:
             break;
         case digest_outcome::stale:
-            return challenge_decision(rule, now, true, auth_result::stale, v.message);
+            return challenge_decision(rule, now, true, auth_outcome::stale, v.message);
         case digest_outcome::replay:
-            return challenge_decision(rule, now, false, auth_result::replay, v.message);
+            return challenge_decision(rule, now, false, auth_outcome::replay, v.message);
         case digest_outcome::unknown_user:
-            return challenge_decision(rule, now, false, auth_result::unknown_user, v.message);
+            return challenge_decision(rule, now, false, auth_outcome::unknown_user, v.message);
         case digest_outcome::bad_password:
         case digest_outcome::wrong_realm:
         case digest_outcome::bad_nonce:
-            return challenge_decision(rule, now, false, auth_result::bad_password, v.message);
+            return challenge_decision(rule, now, false, auth_outcome::bad_password, v.message);
         default:
-            d.result = auth_result::malformed;
+            d.result = auth_outcome::malformed;
             d.status = static_cast<unsigned>(http_status(v.outcome));
-            if (d.status == 401) d.headers = challenge_decision(rule, now, false, auth_result::malformed, {}).headers;
+            if (d.status == 401) d.headers = challenge_decision(rule, now, false, auth_outcome::malformed, {}).headers;
             return d;
     }
 
@@ -326,18 +313,18 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
         case auth_negative_mode::stale_without_flag:
             if (!rule.special_nonces.contains(nonce_value)) {
                 bool flag = rule.rule.negative == auth_negative_mode::stale_with_flag;
-                return challenge_decision(rule, now, flag, auth_result::stale, "negative mode: nonce declared stale");
+                return challenge_decision(rule, now, flag, auth_outcome::stale, "negative mode: nonce declared stale");
             }
             break;
         case auth_negative_mode::nc_replay:
             if (!rule.remember(nonce_value)) {
-                return challenge_decision(rule, now, false, auth_result::replay, "negative mode: nonce reuse refused");
+                return challenge_decision(rule, now, false, auth_outcome::replay, "negative mode: nonce reuse refused");
             }
             break;
         default:
             break;
     }
-    d.result = auth_result::ok;
+    d.result = auth_outcome::ok;
     d.as_user = as_user;
     return d;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "logic/http_types.hpp"
+#include "logic/journal.hpp"
 #include "logic/mock_config.hpp"
 
 #include "common/auth/digest_server.hpp"
@@ -31,21 +32,10 @@ struct device_credentials {
     std::string user_password;
 };
 
-enum class auth_result {
-    not_required,  // no rule applies, or the rule says none
-    ok,
-    challenged,    // no credentials sent: 401 with a challenge
-    bad_password,
-    unknown_user,
-    stale,
-    replay,
-    malformed,     // 400
-    refused,       // a negative mode refused a valid answer
-};
-std::string_view to_string(auth_result r) noexcept;
+
 
 struct auth_decision {
-    auth_result result = auth_result::not_required;
+    auth_outcome result = auth_outcome::none;  // none: no rule applies, or the rule says none
     unsigned status = 200;                 // 200 (go on), 400 or 401
     std::vector<header_field> headers;     // WWW-Authenticate, when challenging
     std::string scheme;                    // "Basic", "Digest" or ""
@@ -54,7 +44,7 @@ struct auth_decision {
     std::string message;                   // for the log and the journal
 
     bool allowed() const noexcept {
-        return result == auth_result::not_required || result == auth_result::ok;
+        return result == auth_outcome::none || result == auth_outcome::ok;
     }
 };
 
@@ -72,6 +62,9 @@ class auth_gate {
 public:
     // Throws std::invalid_argument naming `auth.rules[i]...` for an unknown algorithm or qop.
     auth_gate(const auth_settings& settings, std::string secret);
+    ~auth_gate();
+    auth_gate(const auth_gate&) = delete;
+    auth_gate& operator=(const auth_gate&) = delete;
 
     auth_decision check(const auth_request& req, const device_by_username& directory,
                         std::chrono::system_clock::time_point now);
@@ -88,7 +81,7 @@ private:
                                const device_by_username& directory,
                                std::chrono::system_clock::time_point now);
     auth_decision challenge_decision(compiled_rule& rule, std::chrono::system_clock::time_point now,
-                            bool stale, auth_result result, std::string message);
+                            bool stale, auth_outcome result, std::string message);
 
     auth_settings settings_;
     std::vector<auth_rule> rules_;

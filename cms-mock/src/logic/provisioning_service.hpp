@@ -39,6 +39,10 @@ public:
     // journal or open connections. Returns an error message, empty on success.
     std::string reload(mock_config cfg);
 
+    // Where POST /_admin/reload gets the new configuration (the I/O layer re-reads the file,
+    // environment and flags). It may throw with a message naming the key; the old state stays.
+    void set_config_source(std::function<mock_config()> source);
+
     // Live connection figures for /metrics, supplied by the I/O layer.
     void set_stats_source(std::function<service_stats()> source);
 

@@ -1,0 +1,188 @@
+// cms-mock as a file server: layouts, HEAD, conditional and range requests, firmware, traversal
+// attempts against a canary outside the root, start-up errors and a clean SIGTERM.
+#include "cms_mock_runner.hpp"
+#include "raw_socket.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <string>
+
+using namespace test_support;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string open_tree_config = R"(
+auth:
+  rules:
+    - path: "*"
+      scheme: none
+)";
+
+std::string get(const cms_mock_runner& mock, const std::string& target, const std::string& extra = "",
+                const std::string& method = "GET") {
+    auto r = raw_exchange("127.0.0.1", port_of(mock.http_url()), method + " " + target +
+                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra + "\r\n", 5s);
+    return r.received;
+}
+
+std::string header_value(const std::string& response, const std::string& name) {
+    auto pos = response.find("\r\n" + name + ": ");
+    if (pos == std::string::npos) return {};
+    pos += name.size() + 4;
+    return response.substr(pos, response.find("\r\n", pos) - pos);
+}
+
+std::string body_of(const std::string& response) {
+    auto pos = response.find("\r\n\r\n");
+    return pos == std::string::npos ? std::string() : response.substr(pos + 4);
+}
+
+struct tree_fixture {
+    temp_dir outside{"cms-tree"};
+    std::filesystem::path root = outside.path() / "tree";
+    tree_fixture() {
+        outside.write("canary.txt", "CANARY-SECRET\n");
+        outside.write("tree/aastra.cfg", "download protocol: HTTP\n");
+        outside.write("tree/Aastra9480i/9480i.cfg", "softkey1 type: xml\n");
+        outside.write("tree/notes.txt", "0123456789abcdefghij");
+        std::filesystem::create_symlink(outside.path() / "canary.txt", root / "link.txt");
+    }
+    cms_mock_options options() const {
+        cms_mock_options o;
+        o.config_yaml = open_tree_config;
+        o.extra_args = {"--root", root.string()};
+        o.https = false;
+        return o;
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cms_mock_serving)
+
+BOOST_AUTO_TEST_CASE(prints_listeners_and_ca_then_ready) {
+    cms_mock_runner mock;
+    BOOST_TEST(mock.http_url().starts_with("http://127.0.0.1:"));
+    BOOST_TEST(mock.https_url().starts_with("https://127.0.0.1:"));
+    BOOST_TEST(mock.admin_url().starts_with("http://127.0.0.1:"));
+    BOOST_TEST(std::filesystem::exists(mock.ca_file()));
+    auto health = raw_exchange("127.0.0.1", port_of(mock.admin_url()),
+                               "GET /_admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5s);
+    BOOST_TEST(health.received.find("200 OK") != std::string::npos);
+    BOOST_TEST(health.received.find("\"status\":\"ok\"") != std::string::npos);
+    // The admin API is not reachable on the provisioning port.
+    auto leak = get(mock, "/_admin/health");
+    BOOST_TEST(leak.find("\"status\":\"ok\"") == std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(flat_and_dms_layouts_head_conditional_and_range, tree_fixture) {
+    cms_mock_runner mock(options());
+    auto flat = get(mock, "/aastra.cfg");
+    BOOST_TEST(flat.starts_with("HTTP/1.1 200"));
+    BOOST_TEST(body_of(flat) == "download protocol: HTTP\n");
+    BOOST_TEST(header_value(flat, "Content-Type").starts_with("text/plain"));
+    auto dms = get(mock, "/dms/Aastra9480i/9480i.cfg");
+    BOOST_TEST(dms.starts_with("HTTP/1.1 200"));
+    BOOST_TEST(body_of(dms) == "softkey1 type: xml\n");
+
+    auto head = get(mock, "/notes.txt", "", "HEAD");
+    BOOST_TEST(head.starts_with("HTTP/1.1 200"));
+    BOOST_TEST(header_value(head, "Content-Length") == "20");
+    BOOST_TEST(body_of(head).empty());
+
+    auto etag = header_value(flat, "ETag");
+    BOOST_REQUIRE(!etag.empty());
+    auto not_modified = get(mock, "/aastra.cfg", "If-None-Match: " + etag + "\r\n");
+    BOOST_TEST(not_modified.starts_with("HTTP/1.1 304"));
+
+    auto part = get(mock, "/notes.txt", "Range: bytes=5-9\r\n");
+    BOOST_TEST(part.starts_with("HTTP/1.1 206"));
+    BOOST_TEST(body_of(part) == "56789");
+    BOOST_TEST(header_value(part, "Content-Range") == "bytes 5-9/20");
+    auto suffix = get(mock, "/notes.txt", "Range: bytes=-3\r\n");
+    BOOST_TEST(body_of(suffix) == "hij");
+    auto beyond = get(mock, "/notes.txt", "Range: bytes=100-\r\n");
+    BOOST_TEST(beyond.starts_with("HTTP/1.1 416"));
+    BOOST_TEST(header_value(beyond, "Content-Range") == "bytes */20");
+
+    BOOST_TEST(get(mock, "/missing.cfg").starts_with("HTTP/1.1 404"));
+    BOOST_TEST(get(mock, "/aastra.cfg", "", "POST").starts_with("HTTP/1.1 405"));
+}
+
+BOOST_FIXTURE_TEST_CASE(no_request_reads_outside_the_root, tree_fixture) {
+    cms_mock_runner mock(options());
+    const char* attempts[] = {
+        "/../canary.txt",       "/%2e%2e/canary.txt",        "/%2E%2E/canary.txt",
+        "/.%2e/canary.txt",     "/dms/..%2fcanary.txt",      "/dms/Aastra9480i/../../canary.txt",
+        "/..%5ccanary.txt",     "/%252e%252e/canary.txt",    "//canary.txt",
+        "/link.txt",            "/dms/Aastra9480i/link.txt", "/aastra.cfg%00/../../canary.txt",
+        "/./../canary.txt",     "/%2e%2e%2fcanary.txt",      "/tree/../../canary.txt",
+    };
+    for (const char* target : attempts) {
+        BOOST_TEST_CONTEXT("target " << target) {
+            auto r = get(mock, target);
+            BOOST_TEST(r.find("CANARY-SECRET") == std::string::npos);
+            BOOST_TEST(!r.starts_with("HTTP/1.1 200"));
+        }
+    }
+    auto backslash = raw_exchange("127.0.0.1", port_of(mock.http_url()),
+                                  "GET /..\\canary.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 5s);
+    BOOST_TEST(backslash.received.find("CANARY-SECRET") == std::string::npos);
+    auto absolute = raw_exchange("127.0.0.1", port_of(mock.http_url()),
+                                 "GET http://x/../canary.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 5s);
+    BOOST_TEST(absolute.received.find("CANARY-SECRET") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(firmware_is_streamed_and_its_hash_is_published) {
+    cms_mock_options o;
+    o.config_yaml = R"(
+firmware:
+  - model: 9480i
+    version: 3.2.2.3077
+    size: 3MiB
+)";
+    cms_mock_runner mock(o);
+    auto out = mock.state().path() / "fw.st";
+    auto r = run({"curl", "-s", "--digest", "-u", "dev000001:pw000001", "-A",
+                  "Aastra9480i MAC:00-08-5D-00-00-01 V:3.2.2.3077-SIP", "-o", out.string(), "-w", "%{http_code}",
+                  mock.http_url() + "/dms/Aastra9480i/9480i.st"},
+                 30s, "");
+    BOOST_TEST(r.stdout_text == "200");
+    BOOST_TEST(std::filesystem::file_size(out) == 3u * 1024 * 1024);
+    auto sum = run({"sha256sum", out.string()}, 10s, "");
+    auto published = run({"curl", "-s", mock.admin_url() + "/_admin/firmware"}, 10s, "");
+    BOOST_TEST(published.stdout_text.find(sum.stdout_text.substr(0, 64)) != std::string::npos,
+               published.stdout_text);
+}
+
+BOOST_AUTO_TEST_CASE(bad_config_exits_2_naming_the_key_and_line) {
+    temp_dir dir;
+    auto file = dir.write("bad.yaml", "listen:\n  http: 127.0.0.1:0\nauth:\n  realmm: x\n");
+    auto r = run({binary_path("cms-mock/cms-mock").string(), "--config", file.string(), "--state-dir",
+                  (dir.path() / "s").string()},
+                 10s, "");
+    BOOST_TEST(r.exit_code == 2);
+    BOOST_TEST(r.stderr_text.find("realmm") != std::string::npos, r.stderr_text);
+    BOOST_TEST(r.stderr_text.find(":4:") != std::string::npos, r.stderr_text);
+    BOOST_TEST(r.stdout_text.find("ready") == std::string::npos);
+
+    auto port = run({binary_path("cms-mock/cms-mock").string(), "--http", "127.0.0.1:99999", "--state-dir",
+                     (dir.path() / "s").string()},
+                    10s, "");
+    BOOST_TEST(port.exit_code == 2);
+    BOOST_TEST(port.stderr_text.find("listen.http") != std::string::npos, port.stderr_text);
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_stops_cleanly_with_exit_0) {
+    temp_dir dir;
+    child_process p({{binary_path("cms-mock/cms-mock").string(), "--http", "127.0.0.1:0", "--https", "off",
+                      "--admin", "127.0.0.1:0", "--state-dir", (dir.path() / "s").string()}});
+    BOOST_REQUIRE(p.wait_for_line("ready", 20s));
+    p.terminate(SIGTERM);
+    BOOST_TEST(p.wait(10s) == std::optional<int>(0));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
