@@ -123,18 +123,21 @@ BOOST_AUTO_TEST_CASE(smuggling_shapes_get_400_and_close) {
         "POST /never.bin HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         "GET /never.bin HTTP/1.1\r\n\r\n",
         "GET /never.bin HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
-        "GET /never.bin HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n",
         "GET /never.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
         "GET /never.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
     };
     for (const char* raw : bad) {
         BOOST_TEST_CONTEXT("request " << raw) {
             auto r = send(raw);
-            BOOST_TEST(r.received.starts_with("HTTP/1.1 400"), r.received);
+            BOOST_TEST(r.received.starts_with("HTTP/1.1 400"), r.received.substr(0, 120));
             BOOST_TEST(r.received.find("HTTP/1.1 200") == std::string::npos);
             BOOST_TEST((r.closed_by_peer || r.reset));
         }
     }
+    // obs-fold: Beast 1.81 replaces the fold with a space, which RFC 9112 §5.2 allows as the
+    // alternative to a 400; what matters is that exactly one response comes back.
+    auto folded = send("GET /never.bin HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\nConnection: close\r\n\r\n");
+    BOOST_TEST(folded.received.find("HTTP/1.1", 1) == std::string::npos);
     auto huge = send("GET /never.bin HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n");
     BOOST_TEST(huge.received.starts_with("HTTP/1.1 431"), huge.received.substr(0, 100));
 }

@@ -164,7 +164,7 @@ BOOST_AUTO_TEST_CASE(bad_config_exits_2_naming_the_key_and_line) {
     auto r = run({binary_path("cms-mock/cms-mock").string(), "--config", file.string(), "--state-dir",
                   (dir.path() / "s").string()},
                  10s, "");
-    BOOST_TEST(r.exit_code == 2);
+    BOOST_TEST(r.exit_code.value_or(-1) == 2);
     BOOST_TEST(r.stderr_text.find("realmm") != std::string::npos, r.stderr_text);
     BOOST_TEST(r.stderr_text.find(":4:") != std::string::npos, r.stderr_text);
     BOOST_TEST(r.stdout_text.find("ready") == std::string::npos);
@@ -172,17 +172,19 @@ BOOST_AUTO_TEST_CASE(bad_config_exits_2_naming_the_key_and_line) {
     auto port = run({binary_path("cms-mock/cms-mock").string(), "--http", "127.0.0.1:99999", "--state-dir",
                      (dir.path() / "s").string()},
                     10s, "");
-    BOOST_TEST(port.exit_code == 2);
+    BOOST_TEST(port.exit_code.value_or(-1) == 2);
     BOOST_TEST(port.stderr_text.find("listen.http") != std::string::npos, port.stderr_text);
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_stops_cleanly_with_exit_0) {
     temp_dir dir;
-    child_process p({{binary_path("cms-mock/cms-mock").string(), "--http", "127.0.0.1:0", "--https", "off",
-                      "--admin", "127.0.0.1:0", "--state-dir", (dir.path() / "s").string()}});
+    process_options opts;
+    opts.argv = {binary_path("cms-mock/cms-mock").string(), "--http", "127.0.0.1:0", "--https", "off",
+                 "--admin", "127.0.0.1:0", "--state-dir", (dir.path() / "s").string()};
+    child_process p(opts);
     BOOST_REQUIRE(p.wait_for_line("ready", 20s));
     p.terminate(SIGTERM);
-    BOOST_TEST(p.wait(10s) == std::optional<int>(0));
+    BOOST_TEST(p.wait(10s).value_or(-1) == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
