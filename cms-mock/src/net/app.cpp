@@ -109,21 +109,26 @@ int run_cms_mock(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     spdlog::set_default_logger(spdlog::stderr_color_st("cms-mock"));
-    mock_config cfg;
-    try {
+    // The whole precedence, re-run on POST /_admin/reload: defaults < file < env < --set < flags.
+    auto load = [opts]() {
         std::optional<std::filesystem::path> file;
         if (opts.config_file) file = *opts.config_file;
-        cfg = load_mock_config(file, common::config::environment_from_environ(), opts.set);
+        auto c = load_mock_config(file, common::config::environment_from_environ(), opts.set);
+        if (opts.http) c.http = *opts.http;
+        if (opts.https) c.https = *opts.https;
+        if (opts.admin) c.admin = *opts.admin;
+        if (opts.root) c.root = *opts.root;
+        if (opts.state_dir) c.state_dir = *opts.state_dir;
+        if (opts.log_level) c.log_level = *opts.log_level;
+        return c;
+    };
+    mock_config cfg;
+    try {
+        cfg = load();
     } catch (const std::exception& e) {
         std::cerr << "cms-mock: " << e.what() << std::endl;
         return 2;
     }
-    if (opts.http) cfg.http = *opts.http;
-    if (opts.https) cfg.https = *opts.https;
-    if (opts.admin) cfg.admin = *opts.admin;
-    if (opts.root) cfg.root = *opts.root;
-    if (opts.state_dir) cfg.state_dir = *opts.state_dir;
-    if (opts.log_level) cfg.log_level = *opts.log_level;
     auto level = spdlog::level::from_str(cfg.log_level);
     if (level == spdlog::level::off && cfg.log_level != "off") {
         std::cerr << "cms-mock: log_level: unknown level '" << cfg.log_level
@@ -159,6 +164,7 @@ int run_cms_mock(int argc, char** argv) {
         std::cerr << "cms-mock: " << e.what() << std::endl;
         return 2;
     }
+    service->set_config_source(load);
     service->set_stats_source([&server] {
         service_stats s;
         s.open_connections = server.open_connections();

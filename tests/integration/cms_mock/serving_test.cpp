@@ -158,6 +158,30 @@ firmware:
                published.stdout_text);
 }
 
+BOOST_AUTO_TEST_CASE(reload_rereads_devices_without_dropping_the_journal) {
+    cms_mock_options o;
+    o.config_yaml = "devices:\n  - mac: 00085D0000AA\n    model: 9480i\n";
+    o.https = false;
+    cms_mock_runner mock(o);
+    auto admin = [&](const std::string& method, const std::string& target) {
+        return raw_exchange("127.0.0.1", port_of(mock.admin_url()),
+                            method + " " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                            5s).received;
+    };
+    BOOST_TEST(admin("GET", "/_admin/devices").find("00085D0000AA") != std::string::npos);
+    get(mock, "/aastra.cfg");
+    mock.state().write("cms-mock.yaml", "devices:\n  - mac: 00085D0000BB\n    model: 6731i\n");
+    BOOST_TEST(admin("POST", "/_admin/reload").starts_with("HTTP/1.1 200"));
+    auto devices = admin("GET", "/_admin/devices");
+    BOOST_TEST(devices.find("00085D0000BB") != std::string::npos);
+    BOOST_TEST(devices.find("00085D0000AA") == std::string::npos);
+    BOOST_TEST(admin("GET", "/_admin/journal").find("/aastra.cfg") != std::string::npos);
+    // A broken file is refused and the running state stays.
+    mock.state().write("cms-mock.yaml", "devices:\n  - mac: nonsense\n");
+    BOOST_TEST(admin("POST", "/_admin/reload").starts_with("HTTP/1.1 400"));
+    BOOST_TEST(admin("GET", "/_admin/devices").find("00085D0000BB") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(bad_config_exits_2_naming_the_key_and_line) {
     temp_dir dir;
     auto file = dir.write("bad.yaml", "listen:\n  http: 127.0.0.1:0\nauth:\n  realmm: x\n");
