@@ -72,7 +72,17 @@ using screen_action =
 std::string describe(const screen_action& action);
 std::ostream& operator<<(std::ostream& os, const screen_action& action);
 
-enum class key_kind { softkey, goodbye, nav_up, nav_down, nav_left, nav_right, select, digit, line };
+enum class key_kind {
+    softkey,
+    goodbye,
+    nav_up,
+    nav_down,
+    nav_left,
+    nav_right,
+    select,
+    digit,
+    line,
+};
 
 struct key_press {
     key_kind kind = key_kind::select;

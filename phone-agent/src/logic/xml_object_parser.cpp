@@ -216,7 +216,9 @@ public:
                 if (const auto h = read_number(node, "Height", 1, 100)) {
                     screen.scroll_height = static_cast<int>(*h);
                 }
-                for (auto line : node.children("Line")) screen.lines.push_back(read_line(line, true));
+                for (auto line : node.children("Line")) {
+                    screen.lines.push_back(read_line(line, true));
+                }
             }
         }
         return screen;
@@ -371,7 +373,8 @@ public:
             const auto param = node.child("Parameter");
             item.parameter = std::string(trim(param.text().get()));
             if (item.parameter.empty()) {
-                fail(xml_error_kind::missing_element, node, "", "ConfigurationItem needs a Parameter");
+                fail(xml_error_kind::missing_element, node, "",
+                     "ConfigurationItem needs a Parameter");
                 return cfg;
             }
             if (!node.child("Value")) {

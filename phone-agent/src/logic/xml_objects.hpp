@@ -161,8 +161,8 @@ struct exec_command { phone_command command = phone_command::reset; };
 struct exec_noop {};
 // RTP/Wav streaming and melodies need a media stack the agent does not have.
 struct exec_unsupported { std::string uri; };
-using exec_request =
-    std::variant<exec_fetch, exec_dial, exec_key, exec_led, exec_command, exec_noop, exec_unsupported>;
+using exec_request = std::variant<exec_fetch, exec_dial, exec_key, exec_led, exec_command,
+                                  exec_noop, exec_unsupported>;
 
 // Classifies an ExecuteItem (or menu/softkey) URI: `http(s)://…`, `Dial:N`, `DialLine:L:N`,
 // `Key:Name`, `Led: key=on|off|slowflash|fastflash`, `Command: Reset|FastReboot|ClearLocal|Lock|
@@ -237,8 +237,8 @@ struct xml_error {
 
 // Parses one object. `max_size` bounds the body in bytes before anything is parsed.
 // Encoding: UTF-8 by default; an ISO-8859-1 XML declaration is honoured by pugixml.
-std::variant<xml_object, xml_error> parse_xml_object(std::string_view body,
-                                                     std::size_t max_size = default_max_object_size);
+std::variant<xml_object, xml_error> parse_xml_object(
+    std::string_view body, std::size_t max_size = default_max_object_size);
 
 // `Refresh: <seconds>; url=<URL>` (both parts mandatory, XMLG p.196).
 struct refresh_directive {

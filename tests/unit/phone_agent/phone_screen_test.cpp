@@ -275,7 +275,8 @@ BOOST_AUTO_TEST_CASE(lock_in_goodbye_uri_and_incoming_call) {
     BOOST_TEST(screen.depth() == 1U);
 
     const auto actions = screen.incoming_call(t0);
-    BOOST_TEST(described(actions) == std::vector<std::string>{"cancel_fetch#" + std::to_string(f.id)});
+    BOOST_TEST(described(actions) ==
+               std::vector<std::string>{"cancel_fetch#" + std::to_string(f.id)});
     BOOST_TEST(screen.depth() == 0U);
 }
 
@@ -405,11 +406,26 @@ BOOST_AUTO_TEST_CASE(execute_commands_map_to_actions) {
 
 BOOST_AUTO_TEST_CASE(configuration_each_set_type) {
     const auto actions = screen.show_object(R"(<AastraIPPhoneConfiguration>
-      <ConfigurationItem setType="remote"><Parameter>time server1</Parameter><Value>ntp1</Value></ConfigurationItem>
-      <ConfigurationItem setType="local"><Parameter>sip line1 screen name</Parameter><Value>Alice</Value></ConfigurationItem>
-      <ConfigurationItem setType="override"><Parameter>xml get timeout</Parameter><Value>10</Value></ConfigurationItem>
-      <ConfigurationItem setType="oneBoot"><Parameter>tone set</Parameter><Value>Germany</Value></ConfigurationItem>
-      <ConfigurationItem><Parameter firstItem="4" lastItem="5">softkey# type</Parameter><Value>none</Value></ConfigurationItem>
+      <ConfigurationItem setType="remote">
+        <Parameter>time server1</Parameter>
+        <Value>ntp1</Value>
+      </ConfigurationItem>
+      <ConfigurationItem setType="local">
+        <Parameter>sip line1 screen name</Parameter>
+        <Value>Alice</Value>
+      </ConfigurationItem>
+      <ConfigurationItem setType="override">
+        <Parameter>xml get timeout</Parameter>
+        <Value>10</Value>
+      </ConfigurationItem>
+      <ConfigurationItem setType="oneBoot">
+        <Parameter>tone set</Parameter>
+        <Value>Germany</Value>
+      </ConfigurationItem>
+      <ConfigurationItem>
+        <Parameter firstItem="4" lastItem="5">softkey# type</Parameter>
+        <Value>none</Value>
+      </ConfigurationItem>
     </AastraIPPhoneConfiguration>)",
                                             t0);
     BOOST_TEST(described(actions) ==

@@ -44,7 +44,8 @@ BOOST_AUTO_TEST_CASE(unknown_and_unpaired_tokens_stay_verbatim) {
     vars.set(phone_variable::display_name, "Bob");
     BOOST_TEST(substitute_variables("http://h/?m=$$MACADDRESS$$", vars) ==
                "http://h/?m=$$MACADDRESS$$");
-    BOOST_TEST(substitute_variables("http://h/?a=$$DISPLAYNAME", vars) == "http://h/?a=$$DISPLAYNAME");
+    BOOST_TEST(substitute_variables("http://h/?a=$$DISPLAYNAME", vars) ==
+               "http://h/?a=$$DISPLAYNAME");
     BOOST_TEST(substitute_variables("$$$$DISPLAYNAME$$", vars) == "$$Bob");
     BOOST_TEST(substitute_variables("no tokens", vars) == "no tokens");
     BOOST_TEST(substitute_variables("", vars).empty());

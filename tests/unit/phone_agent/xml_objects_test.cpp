@@ -223,10 +223,22 @@ BOOST_AUTO_TEST_CASE(execute_items_are_classified) {
 BOOST_AUTO_TEST_CASE(configuration_set_types_and_ranges) {
     const auto cfg = parse_as<configuration>(R"(
 <AastraIPPhoneConfiguration setType="local" Beep="yes">
-  <ConfigurationItem><Parameter>sip line1 screen name</Parameter><Value>Alice</Value></ConfigurationItem>
-  <ConfigurationItem setType="remote"><Parameter>time server1</Parameter><Value>pool.ntp.org</Value></ConfigurationItem>
-  <ConfigurationItem setType="oneBoot"><Parameter>tone set</Parameter><Value>Germany</Value></ConfigurationItem>
-  <ConfigurationItem setType="override"><Parameter>xml get timeout</Parameter><Value>10</Value></ConfigurationItem>
+  <ConfigurationItem>
+    <Parameter>sip line1 screen name</Parameter>
+    <Value>Alice</Value>
+  </ConfigurationItem>
+  <ConfigurationItem setType="remote">
+    <Parameter>time server1</Parameter>
+    <Value>pool.ntp.org</Value>
+  </ConfigurationItem>
+  <ConfigurationItem setType="oneBoot">
+    <Parameter>tone set</Parameter>
+    <Value>Germany</Value>
+  </ConfigurationItem>
+  <ConfigurationItem setType="override">
+    <Parameter>xml get timeout</Parameter>
+    <Value>10</Value>
+  </ConfigurationItem>
   <ConfigurationItem>
     <Parameter firstItem="1" lastItem="3">softkey# type</Parameter>
     <Value>empty</Value>
@@ -277,7 +289,8 @@ BOOST_AUTO_TEST_CASE(errors_name_the_element_and_offset) {
          xml_error_kind::missing_element, "AastraIPPhoneTextMenu/MenuItem"},
         {"<AastraIPPhoneTextMenu/>", xml_error_kind::missing_element, "AastraIPPhoneTextMenu"},
         {"<AastraIPPhoneTextScreen/>", xml_error_kind::missing_element, "AastraIPPhoneTextScreen"},
-        {"<AastraIPPhoneTextScreen destroyOnExit=\"maybe\"><Text>x</Text></AastraIPPhoneTextScreen>",
+        {"<AastraIPPhoneTextScreen destroyOnExit=\"maybe\"><Text>x</Text>"
+         "</AastraIPPhoneTextScreen>",
          xml_error_kind::bad_attribute, "AastraIPPhoneTextScreen/@destroyOnExit"},
         {"<AastraIPPhoneTextScreen Timeout=\"-1\"><Text>x</Text></AastraIPPhoneTextScreen>",
          xml_error_kind::bad_attribute, "AastraIPPhoneTextScreen/@Timeout"},
@@ -337,7 +350,8 @@ BOOST_AUTO_TEST_CASE(offsets_point_into_the_body) {
         "  <MenuItem><Prompt>b</Prompt></MenuItem>\n</AastraIPPhoneTextMenu>";
     const auto e = parse_error(body);
     BOOST_TEST(e.offset == body.find("MenuItem><Prompt>b"));
-    const auto bad = parse_error("<AastraIPPhoneTextScreen><Text>a</Tex></AastraIPPhoneTextScreen>");
+    const auto bad =
+        parse_error("<AastraIPPhoneTextScreen><Text>a</Tex></AastraIPPhoneTextScreen>");
     BOOST_TEST(bad.kind == xml_error_kind::malformed);
     BOOST_TEST(bad.offset > 0U);
     BOOST_TEST(bad.message.find("mismatch") != std::string::npos);
@@ -387,7 +401,9 @@ BOOST_AUTO_TEST_CASE(entity_bombs_and_external_entities_are_refused) {
 
 BOOST_AUTO_TEST_CASE(menu_item_limit) {
     std::string body = "<AastraIPPhoneTextMenu>";
-    for (int i = 0; i < 31; ++i) body += "<MenuItem><Prompt>p</Prompt><URI>http://a</URI></MenuItem>";
+    for (int i = 0; i < 31; ++i) {
+        body += "<MenuItem><Prompt>p</Prompt><URI>http://a</URI></MenuItem>";
+    }
     body += "</AastraIPPhoneTextMenu>";
     BOOST_TEST(parse_error(body).kind == xml_error_kind::bad_attribute);
 }
@@ -402,7 +418,9 @@ BOOST_AUTO_TEST_CASE(refresh_header) {
     BOOST_TEST(std::get<refresh_directive>(spaced).url == "https://srv/a");
     for (const char* bad : {"5", "5;", "; url=http://a", "0; url=http://a", "x; url=http://a",
                             "5; http://a", "5; url=", "999999; url=http://a"}) {
-        BOOST_TEST_CONTEXT(bad) { BOOST_TEST(std::holds_alternative<std::string>(parse_refresh_header(bad))); }
+        BOOST_TEST_CONTEXT(bad) {
+            BOOST_TEST(std::holds_alternative<std::string>(parse_refresh_header(bad)));
+        }
     }
 }
 
