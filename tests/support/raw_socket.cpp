@@ -12,10 +12,9 @@
 
 namespace test_support {
 
-raw_result raw_exchange(const std::string& host, std::uint16_t port, std::string_view request,
-                        std::chrono::milliseconds timeout) {
-    raw_result r;
-    const auto start = std::chrono::steady_clock::now();
+namespace {
+
+int connect_to(const std::string& host, std::uint16_t port) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error("socket() failed");
     sockaddr_in addr{};
@@ -26,6 +25,28 @@ raw_result raw_exchange(const std::string& host, std::uint16_t port, std::string
         ::close(fd);
         throw std::runtime_error("connect to " + host + ":" + std::to_string(port) + " failed");
     }
+    return fd;
+}
+
+}  // namespace
+
+idle_connection::idle_connection(const std::string& host, std::uint16_t port) : fd_(connect_to(host, port)) {}
+
+idle_connection::~idle_connection() { ::close(fd_); }
+
+bool idle_connection::closed_by_peer_within(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
+    char c;
+    auto n = ::recv(fd_, &c, 1, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+raw_result raw_exchange(const std::string& host, std::uint16_t port, std::string_view request,
+                        std::chrono::milliseconds timeout) {
+    raw_result r;
+    const auto start = std::chrono::steady_clock::now();
+    int fd = connect_to(host, port);
     std::size_t sent = 0;
     while (sent < request.size()) {
         auto n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

@@ -23,6 +23,20 @@ struct raw_result {
 raw_result raw_exchange(const std::string& host, std::uint16_t port, std::string_view request,
                         std::chrono::milliseconds timeout);
 
+// An open TCP connection that sends nothing until closed (holds a server's connection slot).
+class idle_connection {
+public:
+    idle_connection(const std::string& host, std::uint16_t port);
+    ~idle_connection();
+    idle_connection(const idle_connection&) = delete;
+    idle_connection& operator=(const idle_connection&) = delete;
+    // True when the server closed it (EOF or reset) within `timeout`.
+    bool closed_by_peer_within(std::chrono::milliseconds timeout);
+
+private:
+    int fd_ = -1;
+};
+
 // "http://127.0.0.1:41234" -> port 41234.
 std::uint16_t port_of(std::string_view url);
 

@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <string>
+#include <thread>
 
 using namespace test_support;
 using namespace std::chrono_literals;
@@ -150,3 +151,27 @@ BOOST_AUTO_TEST_CASE(keep_alive_serves_several_requests_on_one_connection) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(connection_cap_refuses_or_queues_extra_connections) {
+    for (bool queue : {false, true}) {
+        BOOST_TEST_CONTEXT("queue_when_full " << queue) {
+            cms_mock_options o;
+            o.https = false;
+            o.config_yaml = std::string("limits:\n  max_connections: 2\n  queue_when_full: ") +
+                            (queue ? "true" : "false") + "\n  idle_timeout: 2s\n  request_timeout: 2s\n";
+            cms_mock_runner mock(o);
+            const auto port = port_of(mock.http_url());
+            idle_connection a("127.0.0.1", port), b("127.0.0.1", port);
+            std::this_thread::sleep_for(200ms);  // both accepted and holding their slots
+            auto third = raw_exchange("127.0.0.1", port, "GET /aastra.cfg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5s);
+            if (queue) {
+                // Served once an idle connection times out (2 s) and frees a slot.
+                BOOST_TEST(third.received.starts_with("HTTP/1.1 401"));
+                BOOST_TEST(third.first_byte.count() >= 1000);
+            } else {
+                BOOST_TEST(third.received.empty());
+                BOOST_TEST(third.elapsed.count() < 1000);
+            }
+        }
+    }
+}
