@@ -12,6 +12,9 @@
 #include <cstdint>
 #include <system_error>
 
+#include <utility>
+#include <variant>
+
 namespace common::fs {
 namespace {
 
@@ -96,6 +99,7 @@ public:
     }
 
     void release() noexcept { path_.clear(); }
+    void release_fd() noexcept { fd_ = -1; }
 
 private:
     void close_quietly() noexcept {
@@ -143,36 +147,98 @@ bool is_lower_hex(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' 
 
 }  // namespace
 
-std::optional<fs_error> write_file_atomically(const stdfs::path& path, std::string_view content,
-                                              stdfs::perms mode) {
-    const std::string name = path.filename().string();
+std::variant<atomic_file_writer, fs_error> atomic_file_writer::open(const stdfs::path& target, stdfs::perms mode) {
+    const std::string name = target.filename().string();
     if (name.empty() || name == "." || name == "..") {
-        return make_error("write", path, EISDIR);
+        return make_error("write", target, EISDIR);
     }
-    const stdfs::path dir = path.has_parent_path() ? path.parent_path() : stdfs::path(".");
-
+    const stdfs::path dir = target.has_parent_path() ? target.parent_path() : stdfs::path(".");
     temp_file temp;
     if (auto error = temp.create(dir, name)) {
-        return error;
+        return *error;
     }
-    if (auto error = write_all(temp.fd(), content, temp.path())) {
-        return error;
-    }
-    const auto mode_bits = static_cast<::mode_t>(static_cast<unsigned>(mode) & 07777U);
-    if (::fchmod(temp.fd(), mode_bits) != 0) {
-        return make_error("chmod", temp.path(), errno);
-    }
-    if (::fsync(temp.fd()) != 0) {
-        return make_error("fsync", temp.path(), errno);
-    }
-    if (auto error = temp.close()) {
-        return error;
-    }
-    if (::rename(temp.path().c_str(), path.c_str()) != 0) {
-        return make_error("rename " + temp.path().string() + " to", path, errno);
-    }
+    atomic_file_writer w;
+    w.fd_ = temp.fd();
+    w.temp_path_ = temp.path();
+    w.target_ = target;
+    w.mode_bits_ = static_cast<unsigned>(mode) & 07777U;
+    temp.release_fd();
     temp.release();
-    return sync_directory(dir);
+    return w;
+}
+
+atomic_file_writer::atomic_file_writer(atomic_file_writer&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      temp_path_(std::exchange(other.temp_path_, {})),
+      target_(std::move(other.target_)),
+      mode_bits_(other.mode_bits_),
+      written_(other.written_) {}
+
+atomic_file_writer& atomic_file_writer::operator=(atomic_file_writer&& other) noexcept {
+    if (this != &other) {
+        discard();
+        fd_ = std::exchange(other.fd_, -1);
+        temp_path_ = std::exchange(other.temp_path_, {});
+        target_ = std::move(other.target_);
+        mode_bits_ = other.mode_bits_;
+        written_ = other.written_;
+    }
+    return *this;
+}
+
+atomic_file_writer::~atomic_file_writer() { discard(); }
+
+void atomic_file_writer::discard() noexcept {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+    if (!temp_path_.empty()) {
+        ::unlink(temp_path_.c_str());
+        temp_path_.clear();
+    }
+}
+
+std::optional<fs_error> atomic_file_writer::write(std::string_view chunk) {
+    if (fd_ < 0) return make_error("write", target_, EBADF);
+    if (auto error = write_all(fd_, chunk, temp_path_)) {
+        return error;
+    }
+    written_ += chunk.size();
+    return std::nullopt;
+}
+
+std::optional<fs_error> atomic_file_writer::commit() {
+    if (fd_ < 0) return make_error("commit", target_, EBADF);
+    if (::fchmod(fd_, static_cast<::mode_t>(mode_bits_)) != 0) {
+        return make_error("chmod", temp_path_, errno);
+    }
+    if (::fsync(fd_) != 0) {
+        return make_error("fsync", temp_path_, errno);
+    }
+    const int fd = std::exchange(fd_, -1);
+    // Linux releases the descriptor even when close() fails, so it is never retried.
+    if (::close(fd) != 0) {
+        return make_error("close", temp_path_, errno);
+    }
+    if (::rename(temp_path_.c_str(), target_.c_str()) != 0) {
+        return make_error("rename " + temp_path_.string() + " to", target_, errno);
+    }
+    temp_path_.clear();
+    return sync_directory(target_.has_parent_path() ? target_.parent_path() : stdfs::path("."));
+}
+
+std::optional<fs_error> write_file_atomically(const stdfs::path& path, std::string_view content,
+                                              stdfs::perms mode) {
+    auto opened = atomic_file_writer::open(path, mode);
+    if (auto* error = std::get_if<fs_error>(&opened)) {
+        return *error;
+    }
+    auto& writer = std::get<atomic_file_writer>(opened);
+    if (auto error = writer.write(content)) {
+        return error;
+    }
+    return writer.commit();
 }
 
 bool is_atomic_temp_name(std::string_view file_name) noexcept {

@@ -221,3 +221,44 @@ BOOST_AUTO_TEST_CASE(stale_temp_files_are_removed_and_nothing_else) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(atomic_file_writer_streaming)
+
+BOOST_AUTO_TEST_CASE(chunks_then_commit_replace_the_file) {
+    test_support::temp_dir dir;
+    auto target = dir.write("fw.st", "old image");
+    auto opened = common::fs::atomic_file_writer::open(target);
+    BOOST_REQUIRE(std::holds_alternative<common::fs::atomic_file_writer>(opened));
+    auto& w = std::get<common::fs::atomic_file_writer>(opened);
+    BOOST_TEST(!w.write("new ").has_value());
+    BOOST_TEST(!w.write("image").has_value());
+    BOOST_TEST(w.bytes_written() == 9u);
+    BOOST_TEST(test_support::read_file(target) == "old image");  // untouched until commit
+    BOOST_TEST(!w.commit().has_value());
+    BOOST_TEST(test_support::read_file(target) == "new image");
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+    BOOST_TEST(files == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(discard_or_destruction_keeps_the_old_file_and_leaves_no_temp) {
+    test_support::temp_dir dir;
+    auto target = dir.write("fw.st", "old image");
+    {
+        auto opened = common::fs::atomic_file_writer::open(target);
+        auto& w = std::get<common::fs::atomic_file_writer>(opened);
+        BOOST_TEST(!w.write("partial").has_value());
+        BOOST_TEST(std::filesystem::exists(w.temp_path()));
+    }
+    auto opened = common::fs::atomic_file_writer::open(target);
+    auto& w = std::get<common::fs::atomic_file_writer>(opened);
+    BOOST_TEST(!w.write("partial").has_value());
+    w.discard();
+    BOOST_TEST(w.commit().has_value());  // nothing left to commit
+    BOOST_TEST(test_support::read_file(target) == "old image");
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+    BOOST_TEST(files == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

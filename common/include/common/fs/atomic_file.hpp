@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <cstdint>
 #include <vector>
 
 namespace common::fs {
@@ -33,6 +35,34 @@ std::optional<fs_error> write_file_atomically(const std::filesystem::path& path,
                                               std::filesystem::perms mode = default_file_mode);
 
 // True for names write_file_atomically() uses for its temp files.
+// The streaming form, for content too large to hold in memory (firmware): chunks go to a temp file
+// next to `target`; commit() makes it durable and renames it into place; a writer destroyed or
+// discarded before commit() removes the temp file, so the old file is never touched.
+class atomic_file_writer {
+public:
+    static std::variant<atomic_file_writer, fs_error> open(const std::filesystem::path& target,
+                                                           std::filesystem::perms mode = default_file_mode);
+    atomic_file_writer(atomic_file_writer&& other) noexcept;
+    atomic_file_writer& operator=(atomic_file_writer&& other) noexcept;
+    atomic_file_writer(const atomic_file_writer&) = delete;
+    atomic_file_writer& operator=(const atomic_file_writer&) = delete;
+    ~atomic_file_writer();
+
+    std::optional<fs_error> write(std::string_view chunk);
+    std::optional<fs_error> commit();  // chmod, fsync, close, rename, fsync of the directory
+    void discard() noexcept;
+    std::uint64_t bytes_written() const noexcept { return written_; }
+    const std::filesystem::path& temp_path() const noexcept { return temp_path_; }
+
+private:
+    atomic_file_writer() = default;
+    int fd_ = -1;
+    std::filesystem::path temp_path_;
+    std::filesystem::path target_;
+    unsigned mode_bits_ = 0644;
+    std::uint64_t written_ = 0;
+};
+
 bool is_atomic_temp_name(std::string_view file_name) noexcept;
 
 struct cleanup_report {
