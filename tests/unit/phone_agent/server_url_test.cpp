@@ -54,7 +54,8 @@ BOOST_AUTO_TEST_CASE(https_url_with_port_and_path) {
     BOOST_TEST(loc.path == "/dms/Aastra9480i/");
     BOOST_TEST(base_url(loc) == "https://cms.example.net:8443/dms/Aastra9480i/");
     BOOST_TEST(request_target(loc, "aastra.cfg") == "/dms/Aastra9480i/aastra.cfg");
-    BOOST_TEST(file_url(loc, "9480i.st") == "https://cms.example.net:8443/dms/Aastra9480i/9480i.st");
+    BOOST_TEST(file_url(loc, "9480i.st") ==
+               "https://cms.example.net:8443/dms/Aastra9480i/9480i.st");
 }
 
 BOOST_AUTO_TEST_CASE(defaults_and_normalisation) {
