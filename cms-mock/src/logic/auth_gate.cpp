@@ -1,7 +1,9 @@
 #include "logic/auth_gate.hpp"
 
+#include "common/aastra/mac.hpp"
 #include "common/auth/basic.hpp"
 #include "common/auth/digest.hpp"
+#include "common/crypto/hash.hpp"
 
 #include <fnmatch.h>
 
@@ -63,8 +65,12 @@ digest_server_config digest_config_for(const auth_rule& rule, const std::string&
         }
         c.algorithms.push_back(*alg);
     }
-    if (c.algorithms.empty() && rule.negative != auth_negative_mode::unsupported_algorithm) {
-        throw std::invalid_argument(rule_path(index) + ".algorithms: at least one algorithm is needed");
+    if (c.algorithms.empty()) {
+        if (rule.negative != auth_negative_mode::unsupported_algorithm) {
+            throw std::invalid_argument(rule_path(index) + ".algorithms: at least one algorithm is needed");
+        }
+        // Only the nonce issuer is used in this mode; the offered algorithm is SHA-1024.
+        c.algorithms.push_back(digest_algorithm::md5);
     }
     c.qop_auth = false;
     c.qop_auth_int = false;
@@ -73,7 +79,9 @@ digest_server_config digest_config_for(const auth_rule& rule, const std::string&
         else if (q == "auth-int") c.qop_auth_int = true;
         else throw std::invalid_argument(rule_path(index) + ".qop: unknown qop '" + q + "' (auth, auth-int)");
     }
-    if (rule.opaque) c.opaque = "cms-mock-" + std::to_string(index);
+    // One opaque per realm (protection space): a client reusing a nonce on another file of the
+    // same realm echoes the same opaque, whichever rule protects that file.
+    if (rule.opaque) c.opaque = common::crypto::to_hex(common::crypto::hmac_sha256("opaque", realm)).substr(0, 32);
     c.userhash = rule.userhash;
     return c;
 }
@@ -90,7 +98,8 @@ std::vector<header_field> as_headers(const std::vector<challenge>& challenges) {
     return out;
 }
 
-// Password for `user` under the rule's credential source; sets `as_user` when it is the user login.
+// Password for `user` under the rule's credential source (the previous one when `previous`); sets
+// `as_user` when it is the force-login user's.
 std::optional<std::string> password_for(const auth_settings& settings, const auth_rule& rule,
                                         const auth_request& req, const device_by_username& directory,
                                         std::string_view user, bool& as_user, bool previous) {
@@ -100,9 +109,17 @@ std::optional<std::string> password_for(const auth_settings& settings, const aut
         if (previous) return d.previous_password;
         return d.device_password;
     };
+    auto user_password = [&](const device_credentials& d) -> std::optional<std::string> {
+        as_user = true;
+        if (previous) return std::nullopt;  // user logins do not rotate
+        return d.user_password;
+    };
     switch (rule.credentials) {
         case credential_source::shared:
-            if (user == settings.shared_username) return previous ? std::nullopt : std::optional(settings.shared_password);
+            if (user == settings.shared_username) {
+                if (previous) return std::nullopt;
+                return settings.shared_password;
+            }
             if (dev && user == dev->device_username) return device_password(*dev);
             if (directory) {
                 if (const auto* d = directory(user)) return device_password(*d);
@@ -111,28 +128,88 @@ std::optional<std::string> password_for(const auth_settings& settings, const aut
         case credential_source::device:
             if (dev && user == dev->device_username) return device_password(*dev);
             if (settings.force_login && dev && !dev->user_username.empty() && user == dev->user_username) {
-                as_user = true;
-                return previous ? std::nullopt : std::optional(dev->user_password);
+                return user_password(*dev);
             }
             break;
         case credential_source::user:
-            if (dev && !dev->user_username.empty() && user == dev->user_username) {
-                as_user = true;
-                return previous ? std::nullopt : std::optional(dev->user_password);
-            }
+            if (dev && !dev->user_username.empty() && user == dev->user_username) return user_password(*dev);
             break;
     }
     return std::nullopt;
 }
 
+// The user names a userhash=true answer is matched against. The directory cannot be listed, so for
+// the shared rule only the shared login and the requesting device's own name are candidates.
+std::vector<std::string> userhash_candidates(const auth_settings& settings, const auth_rule& rule,
+                                             const auth_request& req) {
+    std::vector<std::string> out;
+    const auto* dev = req.device;
+    switch (rule.credentials) {
+        case credential_source::shared:
+            out.push_back(settings.shared_username);
+            if (dev) out.push_back(dev->device_username);
+            break;
+        case credential_source::device:
+            if (dev) out.push_back(dev->device_username);
+            if (settings.force_login && dev && !dev->user_username.empty()) out.push_back(dev->user_username);
+            break;
+        case credential_source::user:
+            if (dev && !dev->user_username.empty()) out.push_back(dev->user_username);
+            break;
+    }
+    return out;
+}
+
+std::string_view negative_name(auth_negative_mode mode) noexcept {
+    switch (mode) {
+        case auth_negative_mode::none: return "none";
+        case auth_negative_mode::stale_with_flag: return "stale_with_flag";
+        case auth_negative_mode::stale_without_flag: return "stale_without_flag";
+        case auth_negative_mode::expired_nonce: return "expired_nonce";
+        case auth_negative_mode::nc_replay: return "nc_replay";
+        case auth_negative_mode::no_challenge: return "no_challenge";
+        case auth_negative_mode::wrong_realm: return "wrong_realm";
+        case auth_negative_mode::unsupported_algorithm: return "unsupported_algorithm";
+        case auth_negative_mode::endless_401: return "endless_401";
+    }
+    return "?";
+}
+
+// A negative mode only means something for some schemes; anything else is a configuration error
+// rather than a mode that silently does nothing.
+void check_negative_fits(const auth_rule& rule, std::size_t index) {
+    const auto mode = rule.negative;
+    if (mode == auth_negative_mode::none || rule.scheme == auth_scheme::digest) return;
+    if (rule.scheme == auth_scheme::basic &&
+        (mode == auth_negative_mode::no_challenge || mode == auth_negative_mode::endless_401)) {
+        return;
+    }
+    throw std::invalid_argument(rule_path(index) + ".negative: " + std::string(negative_name(mode)) +
+                                " does not apply to scheme " +
+                                (rule.scheme == auth_scheme::basic ? "basic" : "none") +
+                                (rule.scheme == auth_scheme::basic ? " (only no_challenge, endless_401)" : ""));
+}
+
 }  // namespace
 
-auth_gate::auth_gate(const auth_settings& settings, std::string secret)
-    : settings_(settings), rules_(settings.rules.empty() ? default_auth_rules() : settings.rules) {
+auth_gate::auth_gate(const auth_settings& settings, std::string secret,
+                     std::optional<std::chrono::system_clock::time_point> loaded_at)
+    : settings_(settings),
+      rules_(settings.rules.empty() ? default_auth_rules() : settings.rules),
+      loaded_at_(loaded_at) {
     for (std::size_t i = 0; i < rules_.size(); ++i) {
+        auto& r = rules_[i];
+        if (r.mac) {
+            auto parsed = common::aastra::mac_address::parse(*r.mac);
+            if (auto* err = std::get_if<common::aastra::mac_error>(&parsed)) {
+                throw std::invalid_argument(rule_path(i) + ".mac: " + err->message);
+            }
+            r.mac = std::get<common::aastra::mac_address>(parsed).compact_upper();
+        }
+        check_negative_fits(r, i);
         auto c = std::make_unique<compiled_rule>();
-        c->rule = rules_[i];
-        c->realm = rules_[i].realm.value_or(settings.realm);
+        c->rule = r;
+        c->realm = r.realm.value_or(settings.realm);
         if (c->rule.scheme == auth_scheme::digest) {
             auto lifetime = c->rule.negative == auth_negative_mode::expired_nonce ? std::chrono::seconds(0)
                                                                                 : settings.nonce_lifetime;
@@ -157,27 +234,40 @@ const auth_gate::compiled_rule* auth_gate::match(const auth_request& req) const 
     return nullptr;
 }
 
+bool auth_gate::in_rotation_overlap(std::chrono::system_clock::time_point now) const noexcept {
+    if (settings_.rotation_overlap <= std::chrono::seconds::zero()) return false;
+    if (!loaded_at_) return true;
+    return now - *loaded_at_ < settings_.rotation_overlap;
+}
+
 auth_decision auth_gate::check(const auth_request& req, const device_by_username& directory,
                                std::chrono::system_clock::time_point now) {
+    if (!loaded_at_) loaded_at_ = now;
     auto* rule = const_cast<compiled_rule*>(match(req));
     if (!rule || rule->rule.scheme == auth_scheme::none) return {};
-    if (rule->rule.scheme == auth_scheme::basic) return check_basic(*rule, req, directory);
+    if (rule->rule.scheme == auth_scheme::basic) return check_basic(*rule, req, directory, now);
     return check_digest(*rule, req, directory, now);
 }
 
 auth_decision auth_gate::check_basic(const compiled_rule& rule, const auth_request& req,
-                                     const device_by_username& directory) {
+                                     const device_by_username& directory,
+                                     std::chrono::system_clock::time_point now) {
     auth_decision d;
     d.scheme = "Basic";
     auto challenge_now = [&](auth_outcome result, std::string msg) {
         d.result = result;
         d.status = 401;
-        d.headers = as_headers({basic_challenge(rule.realm, true)});
+        if (rule.rule.negative != auth_negative_mode::no_challenge) {
+            d.headers = as_headers({basic_challenge(rule.realm, true)});
+        }
         d.message = std::move(msg);
         return d;
     };
     auto header = req.request->header("Authorization");
     if (!header) return challenge_now(auth_outcome::challenged, "no credentials");
+    if (rule.rule.negative == auth_negative_mode::no_challenge) {
+        return challenge_now(auth_outcome::forbidden, "negative mode no_challenge: every answer is refused");
+    }
     auto parsed = parse_credentials(*header);
     if (auto* err = std::get_if<parse_error>(&parsed)) {
         return challenge_now(auth_outcome::malformed, "Authorization: " + err->to_string());
@@ -188,20 +278,27 @@ auth_decision auth_gate::check_basic(const compiled_rule& rule, const auth_reque
     }
     const auto& got = std::get<basic_credentials>(decoded);
     d.user = got.user;
+    const bool overlap = in_rotation_overlap(now);
     for (bool previous : {false, true}) {
+        if (previous && !overlap) break;
         bool as_user = false;
         auto pw = password_for(settings_, rule.rule, req, directory, got.user, as_user, previous);
         if (pw && basic_matches(got, got.user, *pw)) {
+            if (rule.rule.negative == auth_negative_mode::endless_401) {
+                return challenge_now(auth_outcome::forbidden, "negative mode endless_401: right password refused");
+            }
             d.result = auth_outcome::ok;
             d.as_user = as_user;
+            if (previous) d.message = "previous password of '" + got.user + "' (rotation overlap)";
             return d;
         }
     }
     return challenge_now(auth_outcome::bad_password, "Basic: wrong user or password for '" + got.user + "'");
 }
 
-auth_decision auth_gate::challenge_decision(compiled_rule& rule, std::chrono::system_clock::time_point now, bool stale,
-                                   auth_outcome result, std::string message) {
+auth_decision auth_gate::challenge_decision(compiled_rule& rule, std::chrono::system_clock::time_point now,
+                                            bool stale, auth_outcome result, std::string message,
+                                            bool remember_nonce) {
     auth_decision d;
     d.scheme = "Digest";
     d.result = result;
@@ -211,12 +308,18 @@ auth_decision auth_gate::challenge_decision(compiled_rule& rule, std::chrono::sy
         case auth_negative_mode::no_challenge:
             return d;
         case auth_negative_mode::unsupported_algorithm: {
+            const auto issued = rule.verifier->challenges(now, false);
+            const auth_param* nonce = issued.empty() ? nullptr : issued.front().find("nonce");
             challenge c;
             c.scheme = "Digest";
             c.params = {{"realm", rule.realm, true},
-                        {"nonce", rule.verifier->challenges(now, false).front().find("nonce")->value, true},
-                        {"algorithm", "SHA-1024", false},
-                        {"qop", "auth", true}};
+                        {"nonce", nonce ? nonce->value : std::string(), true},
+                        {"algorithm", "SHA-1024", false}};
+            if (!rule.rule.qop.empty()) {
+                std::string qops;
+                for (const auto& q : rule.rule.qop) qops += (qops.empty() ? "" : ", ") + q;
+                c.params.push_back({"qop", qops, true});
+            }
             d.headers = as_headers({c});
             return d;
         }
@@ -231,9 +334,9 @@ auth_decision auth_gate::challenge_decision(compiled_rule& rule, std::chrono::sy
             }
         }
     }
-    if (rule.rule.negative == auth_negative_mode::stale_with_flag ||
-        rule.rule.negative == auth_negative_mode::stale_without_flag) {
-        // The nonce handed out with the forced stale answer is accepted next time.
+    if (remember_nonce) {
+        // Only the nonce handed out with a forced stale answer is accepted next time; remembering
+        // every challenge's nonce would let the first answer through and the mode never fire.
         for (const auto& c : challenges) {
             if (const auto* n = c.find("nonce")) rule.remember(n->value);
         }
@@ -245,8 +348,14 @@ auth_decision auth_gate::challenge_decision(compiled_rule& rule, std::chrono::sy
 auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& req,
                                       const device_by_username& directory,
                                       std::chrono::system_clock::time_point now) {
+    const auto mode = rule.rule.negative;
     auto header = req.request->header("Authorization");
     if (!header) return challenge_decision(rule, now, false, auth_outcome::challenged, "no credentials");
+    if (mode == auth_negative_mode::no_challenge || mode == auth_negative_mode::unsupported_algorithm) {
+        // Nothing a client sends can be right: there is no usable challenge to answer.
+        return challenge_decision(rule, now, false, auth_outcome::forbidden,
+                                  "negative mode " + std::string(negative_name(mode)) + ": every answer is refused");
+    }
     auto parsed = parse_credentials(*header);
     if (auto* err = std::get_if<parse_error>(&parsed)) {
         auth_decision d;
@@ -259,27 +368,34 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
     const auto& creds = std::get<credentials>(parsed);
     if (!iequals(creds.scheme, "Digest")) {
         return challenge_decision(rule, now, false, auth_outcome::challenged,
-                         "scheme '" + creds.scheme + "' offered where Digest is required");
-    }
-    if (rule.rule.negative == auth_negative_mode::endless_401 ||
-        rule.rule.negative == auth_negative_mode::no_challenge ||
-        rule.rule.negative == auth_negative_mode::unsupported_algorithm) {
-        return challenge_decision(rule, now, false, auth_outcome::forbidden, "negative mode: every answer is refused");
+                                  "scheme '" + creds.scheme + "' offered where Digest is required");
     }
 
     digest_request_info info{req.request->method, req.request->target, std::nullopt};
     if (rule.verifier->config().qop_auth_int) info.entity_body = req.request->body;
-    bool as_user = false;
-    auto verify_with = [&](bool previous) {
+    user_list users;
+    if (rule.rule.userhash) {
+        users = [&] { return userhash_candidates(settings_, rule.rule, req); };
+    }
+    auto verify_with = [&](bool previous, bool& as_user) {
         password_lookup lookup = [&](std::string_view user) {
             return password_for(settings_, rule.rule, req, directory, user, as_user, previous);
         };
-        return rule.verifier->verify(creds, info, lookup, now);
+        return rule.verifier->verify(creds, info, lookup, now, users);
     };
-    auto v = verify_with(false);
-    if (v.outcome == digest_outcome::bad_password) {
-        auto second = verify_with(true);  // the previous password during a rotation overlap
-        if (second.ok()) v = second;
+    bool as_user = false;
+    auto v = verify_with(false, as_user);
+    if (v.outcome == digest_outcome::bad_password && in_rotation_overlap(now)) {
+        // The previous password during a rotation overlap. The response is checked before the
+        // nonce's age and nc, so a right previous password on an old nonce is stale like any other.
+        bool previous_as_user = false;
+        auto second = verify_with(true, previous_as_user);
+        if (second.outcome == digest_outcome::ok || second.outcome == digest_outcome::stale ||
+            second.outcome == digest_outcome::replay) {
+            v = std::move(second);
+            v.message += " (previous password, rotation overlap)";
+            as_user = previous_as_user;
+        }
     }
 
     auth_decision d;
@@ -308,19 +424,27 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
 
     const auto* nonce = creds.find("nonce");
     const std::string nonce_value = nonce ? nonce->value : std::string();
-    switch (rule.rule.negative) {
+    auto refuse = [&](bool stale, auth_outcome result, std::string why, bool remember = false) {
+        auto r = challenge_decision(rule, now, stale, result,
+                                    "negative mode " + std::string(negative_name(mode)) + ": " + why, remember);
+        r.user = v.username;
+        return r;
+    };
+    switch (mode) {
         case auth_negative_mode::stale_with_flag:
         case auth_negative_mode::stale_without_flag:
             if (!rule.special_nonces.contains(nonce_value)) {
-                bool flag = rule.rule.negative == auth_negative_mode::stale_with_flag;
-                return challenge_decision(rule, now, flag, auth_outcome::stale, "negative mode: nonce declared stale");
+                return refuse(mode == auth_negative_mode::stale_with_flag, auth_outcome::stale,
+                              "right password, nonce declared stale", true);
             }
             break;
         case auth_negative_mode::nc_replay:
             if (!rule.remember(nonce_value)) {
-                return challenge_decision(rule, now, false, auth_outcome::replay, "negative mode: nonce reuse refused");
+                return refuse(false, auth_outcome::replay, "second use of a nonce refused");
             }
             break;
+        case auth_negative_mode::endless_401:
+            return refuse(false, auth_outcome::forbidden, "right password refused");
         default:
             break;
     }
