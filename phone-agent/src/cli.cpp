@@ -17,7 +17,11 @@ void add_commands(CLI::App& app, cli& c) {
     c.boot_cmd->add_option("--state-dir", b.state_dir, "where server.cfg, local.cfg and firmware are kept")->capture_default_str();
     c.boot_cmd->add_option("--json", b.json_file, "write a JSON report of the boot to this file");
     c.boot_cmd->add_option("--config", b.config_file, "YAML configuration file");
-    c.boot_cmd->add_option("--login", b.login, "USER:PASS for the CMS force-login flow");
+    c.boot_cmd->add_option("--login", b.login, "USER:PASS answering the CMS force-login flow (http digest force login: 1)");
+    c.boot_cmd->add_option("--set", b.set, "override one agent setting: --set retry.max_attempts=2 (repeatable)");
+    c.boot_cmd->footer(
+        "Exit codes: 0 provisioned, 2 usage or config, 3 network, 4 TLS, 5 auth, 6 server error,\n"
+        "7 force login required. Settings: defaults < --config < PHONE_AGENT_* environment < --set.");
 }
 
 }  // namespace phone_agent

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace phone_agent {
 
@@ -18,6 +19,7 @@ struct boot_options {
     std::optional<std::string> json_file;
     std::optional<std::string> config_file;
     std::optional<std::string> login;  // USER:PASS for the CMS force-login flow
+    std::vector<std::string> set;      // --set key.path=value (agent settings)
 };
 
 struct cli {
@@ -26,5 +28,8 @@ struct cli {
 };
 
 void add_commands(CLI::App& app, cli& c);
+
+// Parses the command line and runs the chosen sub-command; returns the process exit code.
+int run_cli(int argc, char** argv);
 
 }  // namespace phone_agent

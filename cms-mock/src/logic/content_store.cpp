@@ -97,6 +97,7 @@ std::map<std::string, std::string, std::less<>> demo_tree_files() {
     for (const char* model : {"6731i", "6739i", "9480i"}) {
         files[std::string(model) + ".cfg"] =
             "# cms-mock built-in demo: settings for the " + std::string(model) + "\n"
+            "firmware version: 3.2.2.3077\n"
             "softkey1 type: xml\n"
             "softkey1 label: \"Directory\"\n"
             "softkey1 value: http://{{server.host}}/xml/directory.xml\n";

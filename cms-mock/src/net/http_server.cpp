@@ -246,6 +246,10 @@ net::awaitable<void> accept_loop(http_server& server, tcp::acceptor& acceptor, c
             continue;
         }
         ++session_access::counters(server).connections_accepted;
+        // Headers and body go out in separate writes; without this Nagle holds the body back
+        // until the client's delayed ACK (~40 ms per response).
+        boost::system::error_code ignored_nd;
+        socket.set_option(tcp::no_delay(true), ignored_nd);
         net::co_spawn(acceptor.get_executor(), run_session(server, std::move(socket), spec),
                       log_session_exception);
     }

@@ -229,6 +229,8 @@ asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, const fetch_reques
         co_return out;
     }
     out.peer = ep.address().to_string() + ":" + std::to_string(ep.port());
+    boost::system::error_code nd_ec;
+    lowest.socket().set_option(tcp::no_delay(true), nd_ec);
 
     if (!https) {
         co_await exchange(lowest, lowest, req, limits, sink, out);
