@@ -187,7 +187,8 @@ void check_negative_fits(const auth_rule& rule, std::size_t index) {
     throw std::invalid_argument(rule_path(index) + ".negative: " + std::string(negative_name(mode)) +
                                 " does not apply to scheme " +
                                 (rule.scheme == auth_scheme::basic ? "basic" : "none") +
-                                (rule.scheme == auth_scheme::basic ? " (only no_challenge, endless_401)" : ""));
+                                (rule.scheme == auth_scheme::basic ? " (only no_challenge, endless_401)"
+                                                                   : ""));
 }
 
 }  // namespace
@@ -285,7 +286,8 @@ auth_decision auth_gate::check_basic(const compiled_rule& rule, const auth_reque
         auto pw = password_for(settings_, rule.rule, req, directory, got.user, as_user, previous);
         if (pw && basic_matches(got, got.user, *pw)) {
             if (rule.rule.negative == auth_negative_mode::endless_401) {
-                return challenge_now(auth_outcome::forbidden, "negative mode endless_401: right password refused");
+                return challenge_now(auth_outcome::forbidden,
+                                     "negative mode endless_401: right password refused");
             }
             d.result = auth_outcome::ok;
             d.as_user = as_user;
@@ -354,7 +356,8 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
     if (mode == auth_negative_mode::no_challenge || mode == auth_negative_mode::unsupported_algorithm) {
         // Nothing a client sends can be right: there is no usable challenge to answer.
         return challenge_decision(rule, now, false, auth_outcome::forbidden,
-                                  "negative mode " + std::string(negative_name(mode)) + ": every answer is refused");
+                                  "negative mode " + std::string(negative_name(mode)) +
+                                      ": every answer is refused");
     }
     auto parsed = parse_credentials(*header);
     if (auto* err = std::get_if<parse_error>(&parsed)) {
@@ -426,7 +429,8 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
     const std::string nonce_value = nonce ? nonce->value : std::string();
     auto refuse = [&](bool stale, auth_outcome result, std::string why, bool remember = false) {
         auto r = challenge_decision(rule, now, stale, result,
-                                    "negative mode " + std::string(negative_name(mode)) + ": " + why, remember);
+                                    "negative mode " + std::string(negative_name(mode)) + ": " + why,
+                                    remember);
         r.user = v.username;
         return r;
     };
