@@ -61,7 +61,7 @@ provisioning_service::impl::impl(mock_config c, std::string secret, clock_fn clk
       log(cfg.limits.journal_size) {
     load_content();
     try {
-        gate = std::make_unique<auth_gate>(cfg.auth, nonce_secret);
+        gate = std::make_unique<auth_gate>(cfg.auth, nonce_secret, clock());
     } catch (const std::invalid_argument& e) {
         throw std::runtime_error(std::string("config error: ") + e.what());
     }
@@ -133,7 +133,7 @@ std::string provisioning_service::impl::reload(mock_config next) {
     auto saved = cfg;
     auto saved_store = std::move(store);
     try {
-        auto gate_next = std::make_unique<auth_gate>(next.auth, nonce_secret);
+        auto gate_next = std::make_unique<auth_gate>(next.auth, nonce_secret, clock());
         cfg = std::move(next);
         load_content();
         gate = std::move(gate_next);
@@ -253,6 +253,9 @@ journal_entry provisioning_service::impl::begin_entry(const request_view& req,
 
 response_plan provisioning_service::impl::finish(response_plan plan, journal_entry entry) {
     entry.status = plan.status;
+    // Every answer to HEAD, errors included, is headers only; a body would be read as the next
+    // response by a keep-alive client.
+    if (entry.method == "HEAD") plan.head = true;
     plan.on_done = [this, entry = std::move(entry)](const send_outcome& out) mutable {
         entry.bytes_sent = out.body_bytes_sent;
         entry.duration = std::chrono::duration_cast<std::chrono::microseconds>(out.duration);
