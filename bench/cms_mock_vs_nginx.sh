@@ -1,0 +1,401 @@
+#!/usr/bin/env bash
+# cms-mock vs nginx serving the same 2 KiB file over loopback. Each server is pinned to one core
+# (taskset -c $SERVER_CPU, default 0), the load generator to another ($CLIENT_CPU, default 1).
+#
+#   1. keep-alive HTTP            wrk -t1 -c64
+#   2. keep-alive HTTPS           wrk -t1 -c64 (same certificate: cms-mock's development CA leaf)
+#   3. a new TLS connection per request: wrk -H 'Connection: close' -c64 and h2load --h1 -c16
+#      --header='Connection: close'; the best of the two counts
+#   4. Digest on vs off, cms-mock only, keep-alive HTTP:
+#      a. the 401-challenge rate (no credentials, Digest-protected path) vs the unauthenticated 200
+#      b. precomputed valid Authorization headers (one per request, distinct nc values, nonces from
+#         real 401s; bench/digest_headers.py + bench/wrk_report.lua) vs the same Lua client against
+#         the unauthenticated server (the server ignores the header there)
+#
+# Prints each figure, the cms-mock/nginx ratios and the goals with PASS/FAIL. Missing a goal does
+# not fail the run (exit 0); a server that does not start, or a load generator that fails, does.
+#
+# Usage: bench/cms_mock_vs_nginx.sh [--duration SECONDS] [--cms-mock PATH] [--nodelay-shim] [--record]
+#   --duration S   seconds per run (1..10, default 10); the whole script takes about 12 runs of S
+#   --cms-mock P   the binary (default build-bench/cms-mock/cms-mock; build it in Release:
+#                  APL_BUILD_DIR=build-bench scripts/build.sh -DCMAKE_BUILD_TYPE=Release)
+#   --nodelay-shim diagnostic: run cms-mock with bench/nodelay_shim.c preloaded, which sets
+#                  TCP_NODELAY on every accepted socket (cms-mock before bf60332 did not; see
+#                  bench/RESULTS.md)
+#   --record       also append a dated table to bench/RESULTS.md
+# Environment: SERVER_CPU, CLIENT_CPU (cores, default 0 and 1), KEEP_WORKDIR=1 keeps the temp dir.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench=$repo/bench
+cms_mock=$repo/build-bench/cms-mock/cms-mock
+duration=10
+record=0
+shim=0
+server_cpu=${SERVER_CPU:-0}
+client_cpu=${CLIENT_CPU:-1}
+conns=64
+h2load_conns=16
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --duration) duration=$2; shift 2 ;;
+    --cms-mock) cms_mock=$2; shift 2 ;;
+    --record) record=1; shift ;;
+    --nodelay-shim) shim=1; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+if ! [[ $duration =~ ^[0-9]+$ ]] || (( duration < 1 || duration > 10 )); then
+  echo "--duration must be 1..10 seconds" >&2; exit 2
+fi
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
+
+# ---- dependencies ---------------------------------------------------------------------------------
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  (( ${#missing[@]} == 0 )) && return 0
+  local sudo=()
+  if (( EUID != 0 )); then
+    command -v sudo >/dev/null || die "missing packages ${missing[*]} and not root (no sudo)"
+    sudo=(sudo)
+  fi
+  log "installing ${missing[*]}"
+  if ! DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
+      "${missing[@]}" >/dev/null; then
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
+      "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+  fi
+}
+ensure_packages nginx wrk nghttp2-client openssl util-linux python3 curl
+(( shim == 0 )) || ensure_packages gcc libc6-dev
+
+[[ -x $cms_mock ]] || die "no cms-mock binary at $cms_mock; build it first:
+  APL_BUILD_DIR=build-bench scripts/build.sh -DCMAKE_BUILD_TYPE=Release"
+ncpu=$(nproc)
+(( server_cpu < ncpu && client_cpu < ncpu )) || die "needs cores $server_cpu and $client_cpu (nproc=$ncpu)"
+[[ $server_cpu != "$client_cpu" ]] || log "warning: server and client share core $server_cpu"
+
+# ---- work directory and cleanup -------------------------------------------------------------------
+work=$(mktemp -d /tmp/bench-cms-nginx.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  local pid i
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for i in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ ${KEEP_WORKDIR:-0} == 1 ]]; then log "work directory kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+started=$SECONDS
+load_before=$(cut -d" " -f1-3 /proc/loadavg)
+mkdir -p "$work/root" "$work/state" "$work/nginx-tmp"
+head -c 2048 /dev/urandom > "$work/root/bench.bin"
+chmod 644 "$work/root/bench.bin"
+path=/bench.bin
+preload=()
+if (( shim )); then
+  cc -O2 -shared -fPIC -o "$work/nodelay_shim.so" "$bench/nodelay_shim.c" -ldl ||
+    die "cannot build bench/nodelay_shim.c"
+  preload=(env "LD_PRELOAD=$work/nodelay_shim.so")
+fi
+
+# ---- servers --------------------------------------------------------------------------------------
+# start_cms_mock NAME: runs cms-mock with bench/cms-mock-NAME.yaml; sets cms_NAME_http/https.
+start_cms_mock() {
+  local name=$1 out=$work/cms-$1.out err=$work/cms-$1.err i
+  "${preload[@]}" taskset -c "$server_cpu" "$cms_mock" --config "$bench/cms-mock-$name.yaml" --root "$work/root" \
+    --state-dir "$work/state" --http 127.0.0.1:0 --https 127.0.0.1:0 --admin off \
+    --log-level warn >"$out" 2>"$err" &
+  local pid=$!
+  pids+=("$pid")
+  for i in $(seq 1 100); do
+    grep -qx ready "$out" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || die "cms-mock ($name) exited on start: $(tail -5 "$err")"
+    sleep 0.1
+  done
+  grep -qx ready "$out" || die "cms-mock ($name) not ready after 10 s: $(tail -5 "$err")"
+  local http https
+  http=$(sed -n 's|^listening \(http://[^ ]*\)$|\1|p' "$out" | head -1)
+  https=$(sed -n 's|^listening \(https://[^ ]*\)$|\1|p' "$out" | head -1)
+  [[ -n $http && -n $https ]] || die "cms-mock ($name): no listening lines in $(cat "$out")"
+  printf -v "cms_${name}_http" '%s' "$http"
+  printf -v "cms_${name}_https" '%s' "$https"
+}
+
+start_cms_mock plain
+start_cms_mock digest
+[[ -s $work/state/server.pem && -s $work/state/server.key && -s $work/state/ca.pem ]] ||
+  die "cms-mock did not write server.pem/server.key/ca.pem into its state directory"
+
+# nginx gets the same chain cms-mock sends: the leaf plus the development CA.
+if (( $(grep -c 'BEGIN CERTIFICATE' "$work/state/server.pem") > 1 )); then
+  cp "$work/state/server.pem" "$work/nginx-chain.pem"
+else
+  cat "$work/state/server.pem" "$work/state/ca.pem" > "$work/nginx-chain.pem"
+fi
+
+read -r nginx_http_port nginx_https_port < <(python3 - <<'EOF'
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])
+EOF
+)
+user_line=""
+if (( EUID == 0 )); then
+  if id www-data >/dev/null 2>&1; then user_line="user www-data;"; else user_line="user root;"; fi
+fi
+sed -e "s|@USER_LINE@|$user_line|" -e "s|@WORKDIR@|$work|g" -e "s|@ROOT@|$work/root|" \
+    -e "s|@CERT@|$work/nginx-chain.pem|" -e "s|@KEY@|$work/state/server.key|" \
+    -e "s|@PORT_HTTP@|$nginx_http_port|" -e "s|@PORT_HTTPS@|$nginx_https_port|" \
+    "$bench/nginx.conf.in" > "$work/nginx.conf"
+nginx -t -p "$work" -c "$work/nginx.conf" -e "$work/nginx-error.log" >"$work/nginx-t.log" 2>&1 ||
+  die "nginx -t: $(tail -5 "$work/nginx-t.log")"
+taskset -c "$server_cpu" nginx -p "$work" -c "$work/nginx.conf" -e "$work/nginx-error.log" \
+  >"$work/nginx.out" 2>&1 &
+nginx_pid=$!
+pids+=("$nginx_pid")
+nginx_http=http://127.0.0.1:$nginx_http_port
+nginx_https=https://127.0.0.1:$nginx_https_port
+for i in $(seq 1 100); do
+  curl -sf -o /dev/null "$nginx_http$path" && break
+  kill -0 "$nginx_pid" 2>/dev/null || die "nginx exited on start: $(tail -5 "$work/nginx-error.log")"
+  sleep 0.1
+done
+
+# Sanity: both servers serve the same bytes over HTTP and HTTPS (verified against the dev CA), with
+# the same certificate; the Digest instance challenges.
+for url in "$cms_plain_http" "$cms_plain_https" "$nginx_http" "$nginx_https"; do
+  curl -sf --cacert "$work/state/ca.pem" -o "$work/got" "$url$path" || die "GET $url$path failed"
+  cmp -s "$work/got" "$work/root/bench.bin" || die "GET $url$path: wrong body"
+done
+fingerprint() {
+  openssl s_client -connect "${1#https://}" -servername localhost </dev/null 2>/dev/null |
+    openssl x509 -noout -fingerprint -sha256 2>/dev/null
+}
+[[ $(fingerprint "$cms_plain_https") == "$(fingerprint "$nginx_https")" ]] ||
+  die "cms-mock and nginx present different certificates"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$cms_digest_http$path")
+[[ $code == 401 ]] || die "the Digest instance answered $code, not 401"
+code=$(curl -s -o /dev/null -w '%{http_code}' --digest -u aastra:aastra "$cms_digest_http$path")
+[[ $code == 200 ]] || die "the Digest instance refused curl --digest ($code)"
+
+(( shim == 0 )) || log "DIAGNOSTIC: cms-mock runs with TCP_NODELAY forced on by bench/nodelay_shim.c"
+log "cms-mock $cms_mock (plain $cms_plain_http $cms_plain_https, digest $cms_digest_http)"
+log "nginx $(nginx -v 2>&1 | sed 's/.*: //') ($nginx_http $nginx_https); servers on core $server_cpu, clients on core $client_cpu; ${duration}s per run"
+
+# ---- measurements ---------------------------------------------------------------------------------
+declare -A rps ok p50 p99 errs note
+order=()
+
+# run_wrk KEY EXPECT URL [wrk args...]: EXPECT is 200 (every answer must be 2xx, at most 1% socket
+# errors) or any (the 401 run). Sets rps/ok/p50/p99/errs[KEY].
+run_wrk() {
+  local key=$1 expect=$2 url=$3; shift 3
+  local out=$work/wrk-$key.out
+  if ! timeout $((duration + 20)) taskset -c "$client_cpu" wrk -t1 -c"$conns" -d"${duration}s" \
+      --timeout 5s -s "$bench/wrk_report.lua" "$@" "$url" >"$out" 2>&1; then
+    die "wrk ($key) failed: $(tail -5 "$out")"
+  fi
+  local line
+  line=$(grep '^WRKRESULT ' "$out") || die "wrk ($key): no result line: $(tail -5 "$out")"
+  local requests dur_us p50_us p99_us connect read write status timeout_
+  eval "$(sed 's/^WRKRESULT //; s/duration_us=/dur_us=/; s/timeout=/timeout_=/' <<<"$line" |
+          tr ' ' '\n' | grep -E '^[a-z0-9_]+=[0-9]+$')"
+  (( requests > 0 )) || die "wrk ($key): no requests completed: $(tail -5 "$out")"
+  local sock=$((connect + read + write + timeout_))
+  if [[ $expect == 200 ]]; then
+    (( status * 100 <= requests )) || die "wrk ($key): $status of $requests answers were not 2xx/3xx"
+    (( sock * 100 <= requests )) || die "wrk ($key): $sock socket errors for $requests requests: $(grep -i error "$out")"
+  fi
+  rps[$key]=$(awk -v n="$requests" -v d="$dur_us" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
+  ok[$key]=$(awk -v n="$requests" -v s="$status" -v d="$dur_us" 'BEGIN { printf "%.0f", (n - s) / (d / 1e6) }')
+  p50[$key]=$(awk -v u="$p50_us" 'BEGIN { printf "%.2f", u / 1000 }')
+  p99[$key]=$(awk -v u="$p99_us" 'BEGIN { printf "%.2f", u / 1000 }')
+  errs[$key]="status=$status socket=$sock"
+  grep -q WRKWARN "$out" && note[$key]="headers exhausted"
+  order+=("$key")
+  printf '  %-28s %10s req/s  p50 %8s ms  p99 %8s ms  (%s)\n' "$key" "${rps[$key]}" "${p50[$key]}" \
+    "${p99[$key]}" "${errs[$key]}"
+}
+
+# run_h2load KEY URL COUNT: h2load --h1 -n COUNT, a new TLS connection per request (the server
+# closes after each answer and h2load reconnects). Sets rps/ok[KEY] (h2load has no percentiles).
+# (h2load -D with --h1 and Connection: close hangs at the end of the run, hence -n.)
+run_h2load() {
+  local key=$1 url=$2 count=$3
+  local out=$work/h2load-$key.out
+  if ! timeout $((duration + 20)) taskset -c "$client_cpu" h2load --h1 -c"$h2load_conns" \
+      -n "$count" --header='Connection: close' "$url" >"$out" 2>&1; then
+    die "h2load ($key) failed or hung: $(grep -v progress "$out" | tail -5)"
+  fi
+  local secs done_ succeeded failed errored
+  secs=$(sed -n 's/^finished in \([0-9.]*\)\(m\{0,1\}\)s,.*/\1 \2/p' "$out" |
+         awk '{ printf "%.3f", ($2 == "m") ? $1 / 1000 : $1 }')
+  read -r done_ succeeded failed errored < <(sed -n \
+    's/^requests: [0-9]* total, [0-9]* started, \([0-9]*\) done, \([0-9]*\) succeeded, \([0-9]*\) failed, \([0-9]*\) errored.*/\1 \2 \3 \4/p' "$out")
+  [[ -n $secs && -n $succeeded ]] || die "h2load ($key): unreadable output: $(tail -5 "$out")"
+  (( succeeded > 0 )) || die "h2load ($key): no request succeeded: $(tail -8 "$out")"
+  (( (failed + errored) * 100 <= done_ + 1 )) || die "h2load ($key): $failed failed, $errored errored of $done_"
+  local non2xx
+  non2xx=$(sed -n 's/^status codes: [0-9]* 2xx, \([0-9]*\) 3xx, \([0-9]*\) 4xx, \([0-9]*\) 5xx$/\1 \2 \3/p' "$out" |
+           awk '{ print $1 + $2 + $3 }')
+  (( ${non2xx:-0} == 0 )) || die "h2load ($key): $non2xx answers were not 2xx"
+  rps[$key]=$(awk -v n="$succeeded" -v d="$secs" 'BEGIN { printf "%.0f", n / d }')
+  ok[$key]=${rps[$key]}
+  p50[$key]="-"; p99[$key]="-"
+  errs[$key]="failed=$failed errored=$errored"
+  note[$key]="$(sed -n 's/^TLS Protocol: //p' "$out" | head -1) $(sed -n 's/^Cipher: //p' "$out" | head -1)"
+  order+=("$key")
+  printf '  %-28s %10s req/s  n=%s in %ss, %s  (%s)\n' "$key" "${rps[$key]}" "$count" "$secs" \
+    "${note[$key]}" "${errs[$key]}"
+}
+
+# h2load_count URL: h2load needs a request count, and its rate differs from wrk's; a short
+# calibration run (16 requests per client) sizes the real run to about 0.85 x duration.
+h2load_count() {
+  local out=$work/h2load-calibration.out n=$((h2load_conns * 16))
+  timeout 20 taskset -c "$client_cpu" h2load --h1 -c"$h2load_conns" -n "$n" \
+    --header='Connection: close' "$1" >"$out" 2>&1 || die "h2load calibration failed: $(tail -3 "$out")"
+  local r
+  r=$(sed -n 's/^finished in [0-9.]*m\{0,1\}s, \([0-9.]*\) req\/s.*/\1/p' "$out")
+  [[ -n $r ]] || die "h2load calibration: unreadable output: $(tail -3 "$out")"
+  awk -v r="$r" -v d="$duration" -v m="$n" 'BEGIN { n = int(r * (d - 0.5) * 0.85); print (n < m) ? m : n }'
+}
+
+echo "1. keep-alive HTTP (wrk -t1 -c$conns -d${duration}s, 2 KiB file)"
+run_wrk nginx.http 200 "$nginx_http$path"
+run_wrk cms-mock.http 200 "$cms_plain_http$path"
+echo "2. keep-alive HTTPS (wrk -t1 -c$conns)"
+run_wrk nginx.https 200 "$nginx_https$path"
+run_wrk cms-mock.https 200 "$cms_plain_https$path"
+echo "3. new TLS connection per request"
+run_wrk nginx.tls-close.wrk 200 "$nginx_https$path" -H 'Connection: close'
+run_wrk cms-mock.tls-close.wrk 200 "$cms_plain_https$path" -H 'Connection: close'
+n=$(h2load_count "$nginx_https$path")
+run_h2load nginx.tls-close.h2load "$nginx_https$path" "$n"
+n=$(h2load_count "$cms_plain_https$path")
+run_h2load cms-mock.tls-close.h2load "$cms_plain_https$path" "$n"
+echo "4. Digest on vs off, cms-mock, keep-alive HTTP"
+run_wrk cms-mock.digest.401 any "$cms_digest_http$path"
+# The Lua client against the unauthenticated instance: the baseline with the same client cost. Its
+# rate sizes the header file for the Digest run (Digest can only be slower).
+python3 "$bench/digest_headers.py" --url "$cms_digest_http$path" --count 1000 \
+  --out "$work/digest-baseline.txt" || die "digest_headers.py failed"
+BENCH_DIGEST_FILE=$work/digest-baseline.txt run_wrk cms-mock.lua.noauth 200 "$cms_plain_http$path"
+count=$(awk -v r="${rps[cms-mock.lua.noauth]}" -v d="$duration" 'BEGIN { printf "%d", r * d * 1.25 + 20000 }')
+python3 "$bench/digest_headers.py" --url "$cms_digest_http$path" --count "$count" --nonces 16 \
+  --out "$work/digest.txt" || die "digest_headers.py failed"
+BENCH_DIGEST_FILE=$work/digest.txt run_wrk cms-mock.lua.digest 200 "$cms_digest_http$path"
+
+# ---- ratios and goals -----------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN {
+  ok = (op == ">=") ? (v >= g) : (v < g); print ok ? "PASS" : "FAIL" }'; }
+max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'; }
+
+r_http=$(ratio "${rps[cms-mock.http]}" "${rps[nginx.http]}")
+r_https=$(ratio "${rps[cms-mock.https]}" "${rps[nginx.https]}")
+r_close_wrk=$(ratio "${rps[cms-mock.tls-close.wrk]}" "${rps[nginx.tls-close.wrk]}")
+r_close_h2=$(ratio "${rps[cms-mock.tls-close.h2load]}" "${rps[nginx.tls-close.h2load]}")
+best_cms_close=$(max "${rps[cms-mock.tls-close.wrk]}" "${rps[cms-mock.tls-close.h2load]}")
+best_nginx_close=$(max "${rps[nginx.tls-close.wrk]}" "${rps[nginx.tls-close.h2load]}")
+r_close=$(ratio "$best_cms_close" "$best_nginx_close")
+r_401=$(ratio "${rps[cms-mock.digest.401]}" "${rps[cms-mock.http]}")
+digest_cost=$(awk -v d="${ok[cms-mock.lua.digest]}" -v b="${ok[cms-mock.lua.noauth]}" \
+  'BEGIN { printf "%.1f", 100 * (1 - d / b) }')
+# A client that always pays the 401 round trip (no nonce reuse) completes one fetch per 401 + 200.
+full=$(awk -v c="${rps[cms-mock.digest.401]}" -v d="${ok[cms-mock.lua.digest]}" \
+  'BEGIN { printf "%.0f", 1 / (1 / c + 1 / d) }')
+full_cost=$(awk -v f="$full" -v b="${ok[cms-mock.lua.noauth]}" 'BEGIN { printf "%.1f", 100 * (1 - f / b) }')
+
+echo
+echo "ratios cms-mock / nginx"
+printf '  keep-alive HTTP            %s\n' "$r_http"
+printf '  keep-alive HTTPS           %s\n' "$r_https"
+printf '  new TLS per request        %s (best of both clients: cms-mock %s, nginx %s req/s; wrk %s, h2load %s)\n' \
+  "$r_close" "$best_cms_close" "$best_nginx_close" "$r_close_wrk" "$r_close_h2"
+echo "Digest (cms-mock)"
+printf '  401 challenge rate / unauthenticated 200 rate   %s\n' "$r_401"
+printf '  valid Digest header vs none (same Lua client)   %s vs %s req/s: cost %s%%\n' \
+  "${ok[cms-mock.lua.digest]}" "${ok[cms-mock.lua.noauth]}" "$digest_cost"
+printf '  401 + authorized request per fetch (estimate)   %s fetches/s: cost %s%%\n' "$full" "$full_cost"
+[[ -z ${note[cms-mock.lua.digest]:-} ]] ||
+  echo "  warning: the Digest run used up its precomputed headers (some answers were replays)"
+
+# A server whose rate x p50 latency is about the number of connections is waiting, not working:
+# its throughput is set by a per-request stall (for cms-mock: Nagle + delayed ACK, ~40 ms).
+stalled=$(awk -v r="${rps[cms-mock.http]}" -v p="${p50[cms-mock.http]}" -v c="$conns" \
+  'BEGIN { print (p >= 30 && r * p / 1000 >= 0.8 * c) ? 1 : 0 }')
+if (( stalled )); then
+  echo "  warning: cms-mock is latency-bound (p50 ${p50[cms-mock.http]} ms x ${rps[cms-mock.http]} req/s ~ $conns"
+  echo "  connections): a per-request stall, not CPU, sets its rate, so the Digest cost is hidden."
+  echo "  Try --nodelay-shim (TCP_NODELAY forced on) to see the CPU-bound figures."
+fi
+
+g1=$(verdict "$r_http" ">=" 1.2)
+g2=$(verdict "$r_close" ">=" 1.0)
+g3=$(verdict "$digest_cost" "<" 15)
+echo
+echo "goals"
+printf '  %-4s keep-alive HTTP >= 1.2x nginx             (%sx)\n' "$g1" "$r_http"
+printf '  %-4s new TLS per request >= 1.0x nginx        (%sx)\n' "$g2" "$r_close"
+printf '  %-4s Digest costs < 15%% of the unauth. rate   (%s%%)\n' "$g3" "$digest_cost"
+
+elapsed=$((SECONDS - started))
+log "done in ${elapsed}s"
+
+# ---- RESULTS.md -----------------------------------------------------------------------------------
+if (( record )); then
+  cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+  commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  [[ -z $(git -C "$repo" status --porcelain -- cms-mock common 2>/dev/null) ]] ||
+    commit+=" (with uncommitted changes in cms-mock/ or common/)"
+  {
+    echo
+    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — commit $commit$( (( shim )) && echo ' — DIAGNOSTIC: cms-mock with TCP_NODELAY (--nodelay-shim)')"
+    echo
+    echo "Machine: nproc $ncpu, $cpu, kernel $(uname -r); load average before the run: $load_before."
+    echo "cms-mock binary: $cms_mock, built $(date -u -r "$cms_mock" '+%Y-%m-%d %H:%M UTC')."
+    echo "Servers on core $server_cpu, clients on core $client_cpu, ${duration} s per run;"
+    echo "$(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'),"
+    echo "h2load $(h2load --version 2>&1 | awk '{print $NF}'), $(openssl version | awk '{print $1, $2}')."
+    echo
+    echo "| run | req/s | p50 ms | p99 ms | errors |"
+    echo "|---|---:|---:|---:|---|"
+    for k in "${order[@]}"; do
+      echo "| $k | ${rps[$k]} | ${p50[$k]} | ${p99[$k]} | ${errs[$k]} |"
+    done
+    echo
+    echo "| ratio / goal | value | verdict |"
+    echo "|---|---:|---|"
+    echo "| keep-alive HTTP cms-mock/nginx (goal >= 1.2) | $r_http | $g1 |"
+    echo "| keep-alive HTTPS cms-mock/nginx | $r_https | |"
+    echo "| new TLS per request, best client (goal >= 1.0) | $r_close (wrk $r_close_wrk, h2load $r_close_h2) | $g2 |"
+    echo "| Digest 401 rate / unauthenticated 200 rate | $r_401 | |"
+    echo "| Digest cost, valid header vs none (goal < 15 %) | $digest_cost % | $g3 |"
+    echo "| Digest cost with a 401 round trip per fetch | $full_cost % | |"
+    if (( stalled )); then
+      echo
+      echo "cms-mock was latency-bound in this run (p50 ${p50[cms-mock.http]} ms x ${rps[cms-mock.http]} req/s ~ $conns connections):"
+      echo "the Digest cost above is hidden behind the per-request stall."
+    fi
+  } >> "$bench/RESULTS.md"
+  log "appended to bench/RESULTS.md"
+fi
+exit 0

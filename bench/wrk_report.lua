@@ -1,0 +1,58 @@
+-- wrk script for bench/cms_mock_vs_nginx.sh.
+--
+-- done() prints one machine-readable line:
+--   WRKRESULT requests=N duration_us=N p50_us=N p99_us=N connect=N read=N write=N status=N timeout=N
+--
+-- With BENCH_DIGEST_FILE set (written by bench/digest_headers.py), every request carries its own
+-- precomputed Digest Authorization header: K nonces taken from real 401 challenges, used round
+-- robin, each with an increasing nc (the server's replay window is 64 nc values per nonce, so 64
+-- connections x K nonces tolerate out-of-order arrival). Request i uses nonce i % K with
+-- nc = i // K + 1 and the MD5 response at bytes [32 i, 32 i + 32) of the responses blob.
+-- Without BENCH_DIGEST_FILE no request() is defined and wrk sends its static request.
+
+local digest_file = os.getenv("BENCH_DIGEST_FILE")
+
+if digest_file then
+  local prefixes, suffix, blob, count = {}, nil, nil, 0
+  local k_nonces = 0
+  local i = 0
+  local exhausted = false
+
+  local f = assert(io.open(digest_file, "rb"))
+  -- Line 1: "K N"; then K lines with a header prefix (up to `nc=`); then one line with the
+  -- rest after the nc value up to `response="`; then the blob of N*32 hex characters.
+  k_nonces, count = f:read("*n", "*n")
+  f:read("*l")
+  for k = 1, k_nonces do prefixes[k] = f:read("*l") end
+  suffix = f:read("*l")
+  blob = f:read("*a")
+  f:close()
+  assert(#blob >= count * 32, "digest file: responses blob too short")
+
+  local fmt = string.format
+  local sub = string.sub
+  local path = os.getenv("BENCH_PATH") or "/bench.bin"
+  local headers = {}
+
+  function request()
+    if i >= count then
+      if not exhausted then io.stderr:write("WRKWARN digest headers exhausted; wrapping (replays)\n") end
+      exhausted = true
+      i = 0  -- wraps: the server then answers 401 (replay), which the script counts and reports
+    end
+    local k = i % k_nonces
+    local nc = (i - k) / k_nonces + 1
+    headers["Authorization"] = prefixes[k + 1] .. fmt("%08x", nc) .. suffix ..
+        sub(blob, i * 32 + 1, i * 32 + 32) .. '"'
+    i = i + 1
+    return wrk.format("GET", path, headers)
+  end
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "WRKRESULT requests=%d duration_us=%d p50_us=%d p99_us=%d connect=%d read=%d write=%d status=%d timeout=%d\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
