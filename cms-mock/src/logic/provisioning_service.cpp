@@ -293,7 +293,8 @@ response_plan provisioning_service::impl::handle(request_view& req) {
     }
 
     auto creds = credentials_of(dev);
-    auth_request areq{&req, "/" + fr.relative_path, selector_of(fr.kind), creds ? &*creds : nullptr};
+    const std::string request_path = "/" + fr.relative_path;  // outlives the check below
+    auth_request areq{&req, request_path, selector_of(fr.kind), creds ? &*creds : nullptr};
     auto decision = gate->check(areq, directory(), now);
     entry.auth_scheme = decision.scheme;
     entry.auth_outcome = decision.result;

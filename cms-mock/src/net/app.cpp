@@ -3,10 +3,10 @@
 #include "cli.hpp"
 #include "logic/mock_config_loader.hpp"
 #include "logic/provisioning_service.hpp"
-#include "net/endpoint.hpp"
-#include "net/http_server.hpp"
 
 #include "common/config/overrides.hpp"
+#include "common/http/endpoint.hpp"
+#include "common/http/http_server.hpp"
 #include "common/net/dev_ca.hpp"
 #include "common/net/tls_context.hpp"
 
@@ -21,6 +21,11 @@
 namespace cms_mock {
 
 namespace net = boost::asio;
+using common::http::http_server;
+using common::http::listener_spec;
+using common::http::parse_listen_address;
+using common::http::server_limits;
+using common::http::url_of;
 
 namespace {
 

@@ -19,6 +19,9 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <tuple>
+
+#include <netinet/in.h>
 
 namespace common::net {
 
@@ -220,7 +223,39 @@ asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, const fetch_reques
         out.detail = "cannot resolve '" + req.url.host + "': " + rec.message();
         co_return out;
     }
-    auto [cec, ep] = co_await lowest.async_connect(endpoints, use_nothrow);
+    boost::system::error_code cec;
+    tcp::endpoint ep;
+    if (!req.local_address) {
+        std::tie(cec, ep) = co_await lowest.async_connect(endpoints, use_nothrow);
+    } else {
+        // Bind first, then connect to one endpoint: a range connect would close the bound socket.
+        auto local = asio::ip::make_address(*req.local_address, cec);
+        bool found = false;
+        for (const auto& e : endpoints) {
+            if (!cec && e.endpoint().address().is_v4() == local.is_v4()) {
+                ep = e.endpoint();
+                found = true;
+                break;
+            }
+        }
+        if (!cec && !found) cec = asio::error::address_family_not_supported;
+        if (!cec) lowest.socket().open(ep.protocol(), cec);
+        if (!cec) {
+            // Linux: take the source port at connect time, so ports are shared across destinations.
+            using bind_no_port = asio::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>;
+            boost::system::error_code ignored;
+            lowest.socket().set_option(bind_no_port(true), ignored);
+            lowest.socket().bind(tcp::endpoint(local, 0), cec);
+        }
+        if (cec) {
+            out.error = fetch_error::connect;
+            out.detail = "cannot use local address '" + *req.local_address + "' for " + req.url.host + ": " +
+                         cec.message();
+            out.timings.total = since(started);
+            co_return out;
+        }
+        std::tie(cec) = co_await lowest.async_connect(ep, use_nothrow);
+    }
     out.timings.connect = since(started);
     if (cec) {
         out.error = cec == beast::error::timeout ? fetch_error::connect_timeout : fetch_error::connect;

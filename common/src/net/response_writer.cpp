@@ -1,7 +1,7 @@
-#include "net/response_writer.hpp"
+#include "common/http/response_writer.hpp"
 
 #include "common/auth/auth_header.hpp"
-#include "net/streams.hpp"
+#include "common/http/streams.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,7 +18,7 @@
 #include <algorithm>
 #include <array>
 
-namespace cms_mock {
+namespace common::http {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -72,7 +72,6 @@ net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowes
         }
         res.insert(h.name, h.value);
     }
-    if (!res.count(http::field::server)) res.set(http::field::server, "cms-mock");
     const std::uint64_t length = plan.length();
     if (!status_has_no_body(plan.status)) res.content_length(length);
     res.keep_alive(!plan.close);
@@ -121,9 +120,9 @@ net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowes
 }
 
 template <class Stream>
-net::awaitable<void> write_rejection(Stream& stream, const rejection& r) {
+net::awaitable<void> write_rejection(Stream& stream, const rejection& r, const std::string& server_header) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
-    res.set(http::field::server, "cms-mock");
+    res.set(http::field::server, server_header);
     res.set(http::field::content_type, "text/plain; charset=utf-8");
     res.set(http::field::connection, "close");
     res.body() = r.reason + "\n";
@@ -137,7 +136,7 @@ template net::awaitable<send_outcome> write_plan<plain_stream>(plain_stream&, be
 template net::awaitable<send_outcome> write_plan<tls_stream>(tls_stream&, beast::tcp_stream&,
                                                             response_plan&, unsigned,
                                                             std::chrono::milliseconds);
-template net::awaitable<void> write_rejection<plain_stream>(plain_stream&, const rejection&);
-template net::awaitable<void> write_rejection<tls_stream>(tls_stream&, const rejection&);
+template net::awaitable<void> write_rejection<plain_stream>(plain_stream&, const rejection&, const std::string&);
+template net::awaitable<void> write_rejection<tls_stream>(tls_stream&, const rejection&, const std::string&);
 
-}  // namespace cms_mock
+}  // namespace common::http

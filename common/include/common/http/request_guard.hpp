@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-namespace cms_mock {
+namespace common::http {
 
 struct rejection {
     unsigned status = 400;
@@ -25,4 +25,4 @@ std::optional<rejection> rejection_for_read_error(const boost::system::error_cod
 std::optional<rejection> check_framing(
     const boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
 
-}  // namespace cms_mock
+}  // namespace common::http

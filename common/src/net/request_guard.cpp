@@ -1,4 +1,4 @@
-#include "net/request_guard.hpp"
+#include "common/http/request_guard.hpp"
 
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/core/error.hpp>
@@ -7,7 +7,7 @@
 
 #include <string_view>
 
-namespace cms_mock {
+namespace common::http {
 
 namespace http = boost::beast::http;
 
@@ -54,4 +54,4 @@ std::optional<rejection> check_framing(const http::request_parser<http::string_b
     return std::nullopt;
 }
 
-}  // namespace cms_mock
+}  // namespace common::http

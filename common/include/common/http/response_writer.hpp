@@ -3,15 +3,16 @@
 // plain_stream and tls_stream.
 #pragma once
 
-#include "logic/http_types.hpp"
-#include "net/request_guard.hpp"
+#include "common/http/http_types.hpp"
+#include "common/http/request_guard.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
+#include <string>
 
-namespace cms_mock {
+namespace common::http {
 
 template <class Stream>
 boost::asio::awaitable<send_outcome> write_plan(Stream& stream, boost::beast::tcp_stream& lowest,
@@ -20,6 +21,6 @@ boost::asio::awaitable<send_outcome> write_plan(Stream& stream, boost::beast::tc
 
 // A short error response followed by closing the connection.
 template <class Stream>
-boost::asio::awaitable<void> write_rejection(Stream& stream, const rejection& r);
+boost::asio::awaitable<void> write_rejection(Stream& stream, const rejection& r, const std::string& server_header);
 
-}  // namespace cms_mock
+}  // namespace common::http

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace cms_mock {
+namespace common::http {
 
 // Returns the endpoint or an error message naming the text and what is wrong.
 struct endpoint_parse {
@@ -19,4 +19,4 @@ endpoint_parse parse_listen_address(std::string_view text);
 // "http://127.0.0.1:41234" form for the start-up lines.
 std::string url_of(std::string_view scheme, const boost::asio::ip::tcp::endpoint& ep);
 
-}  // namespace cms_mock
+}  // namespace common::http

@@ -1,10 +1,10 @@
-// HTTP/1.1 server shell of cms-mock: listeners (plain or TLS), bounded request reading, framing
+// HTTP/1.1 server shell shared by cms-mock and the phone's own web servers: listeners (plain or TLS), bounded request reading, framing
 // checks that Beast 1.81 leaves to the application, and a writer that executes a response_plan,
 // faults included. What to answer is decided elsewhere (a request_handler); this file only moves
 // bytes. Single-threaded by design: every coroutine runs on the one io_context thread.
 #pragma once
 
-#include "logic/http_types.hpp"
+#include "common/http/http_types.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace cms_mock {
+namespace common::http {
 
 struct server_limits {
     std::size_t header_limit = 8 * 1024;           // request line + header fields
@@ -30,6 +30,7 @@ struct server_limits {
     std::chrono::milliseconds handshake_timeout{10'000};  // TLS handshake
     std::chrono::milliseconds write_timeout{30'000};      // one chunk of a response
     std::chrono::milliseconds shutdown_grace{5'000};      // in-flight responses on SIGTERM
+    std::string server_header = "cms-mock";               // Server: unless the handler sets one
 };
 
 using request_handler = std::function<response_plan(request_view&)>;
@@ -85,4 +86,4 @@ private:
     std::shared_ptr<boost::asio::steady_timer> slot_free_;  // wakes queued accept loops
 };
 
-}  // namespace cms_mock
+}  // namespace common::http

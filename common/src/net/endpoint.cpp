@@ -1,8 +1,8 @@
-#include "net/endpoint.hpp"
+#include "common/http/endpoint.hpp"
 
 #include <charconv>
 
-namespace cms_mock {
+namespace common::http {
 
 endpoint_parse parse_listen_address(std::string_view text) {
     endpoint_parse out;
@@ -38,4 +38,4 @@ std::string url_of(std::string_view scheme, const boost::asio::ip::tcp::endpoint
     return std::string(scheme) + "://" + host + ":" + std::to_string(ep.port());
 }
 
-}  // namespace cms_mock
+}  // namespace common::http

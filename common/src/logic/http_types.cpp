@@ -1,4 +1,4 @@
-#include "logic/http_types.hpp"
+#include "common/http/http_types.hpp"
 
 #include "common/auth/auth_header.hpp"
 
@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 
-namespace cms_mock {
+namespace common::http {
 namespace {
 
 class string_source final : public body_source {
@@ -99,4 +99,4 @@ response_plan text_response(unsigned status, std::string body, std::string conte
     return p;
 }
 
-}  // namespace cms_mock
+}  // namespace common::http

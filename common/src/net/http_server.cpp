@@ -1,7 +1,9 @@
-#include "net/http_server.hpp"
+#include "common/http/http_server.hpp"
 
-#include "net/request_guard.hpp"
-#include "net/response_writer.hpp"
+#include "common/auth/auth_header.hpp"
+
+#include "common/http/request_guard.hpp"
+#include "common/http/response_writer.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -20,7 +22,7 @@
 
 #include <system_error>
 
-namespace cms_mock {
+namespace common::http {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -106,7 +108,7 @@ net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::
             if (auto rejection = rejection_for_read_error(ec)) {
                 ++session_access::counters(server).requests_rejected;
                 lowest.expires_after(limits.write_timeout);
-                co_await write_rejection(stream, *rejection);
+                co_await write_rejection(stream, *rejection, limits.server_header);
             }
             co_return;  // EOF, timeout, reset: nothing to answer
         }
@@ -114,7 +116,7 @@ net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::
         if (auto rejection = check_framing(parser)) {
             ++session_access::counters(server).requests_rejected;
             lowest.expires_after(limits.write_timeout);
-            co_await write_rejection(stream, *rejection);
+            co_await write_rejection(stream, *rejection, limits.server_header);
             co_return;
         }
         if (!parser.is_done()) {
@@ -124,7 +126,7 @@ net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::
                 if (auto rejection = rejection_for_read_error(ec2)) {
                     ++session_access::counters(server).requests_rejected;
                     lowest.expires_after(limits.write_timeout);
-                    co_await write_rejection(stream, *rejection);
+                    co_await write_rejection(stream, *rejection, limits.server_header);
                 }
                 co_return;
             }
@@ -138,6 +140,9 @@ net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::
         view.tls_cipher = tls_cipher;
         response_plan plan = spec.handler(view);
         plan.close = plan.close || !client_keep_alive || session_access::stopping(server);
+        bool has_server = false;
+        for (const auto& h : plan.headers) has_server = has_server || common::auth::iequals(h.name, "Server");
+        if (!has_server) plan.headers.push_back({"Server", limits.server_header});
         auto outcome = co_await write_plan(stream, lowest, plan, view.version, limits.write_timeout);
         if (plan.on_done) plan.on_done(outcome);
         if (!outcome.completed || plan.close) co_return;
@@ -295,4 +300,4 @@ void http_server::shutdown(std::function<void()> done) {
     (*poll)();
 }
 
-}  // namespace cms_mock
+}  // namespace common::http
