@@ -6,7 +6,7 @@
 #     prints the Debian packages that own the shared libraries BINARY... load (ldd), one per line
 #   docker/runtime-rootfs.sh rootfs DEST BINARY...
 #     copies into DEST every file of those packages, plus bash (HEALTHCHECK, `docker exec`),
-#     base-files, netbase and busybox (when installed; its applets linked in /usr/local/bin), the
+#     base-files, netbase and busybox where installed (its applets linked in /usr/local/bin), the
 #     CA trust store, a dpkg status.d record per package, /etc/passwd and /etc/group with the
 #     unprivileged user `apl` (uid/gid 10001), and /state and /home/apl owned by it.
 #
@@ -16,7 +16,8 @@
 set -euo pipefail
 
 libs_of() {  # shared objects that the given ELF files load, with the dynamic loader
-  ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(/ { print $1 }' | sort -u
+  ldd "$@" 2>/dev/null \
+    | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(/ { print $1 }' | sort -u
 }
 
 owner_of() {  # Debian package that ships a file (merged-/usr: try the path as given, then resolved)
@@ -45,8 +46,13 @@ case $mode in
   rootfs)
     dest=$2
     shift 2
-    mapfile -t pkgs < <( { packages_of "$@" /bin/bash; printf '%s\n' bash base-files netbase; \
-      if dpkg-query -W busybox >/dev/null 2>&1; then echo busybox; fi; } | sort -u)
+    mapfile -t pkgs < <( {
+      packages_of "$@" /bin/bash
+      for pkg in bash base-files netbase busybox; do  # those that are installed
+        if [[ $(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null) == installed ]]; then
+          echo "$pkg"
+        fi
+      done; } | sort -u)
     echo "runtime-rootfs: packages: ${pkgs[*]}" >&2
     mkdir -p "$dest"
     # Merged /usr as in the base image: /bin, /lib, /lib64 and /sbin are links into /usr.
@@ -68,7 +74,8 @@ case $mode in
         echo "${d#/}"
       done
     done | sort -u >"$list"
-    tar -C / -cf - --no-recursion --files-from="$list" | tar -C "$dest" --keep-directory-symlink -xf -
+    tar -C / -cf - --no-recursion --files-from="$list" \
+      | tar -C "$dest" --keep-directory-symlink -xf -
     # Whole trees: the trust store that ca-certificates generated, OpenSSL's configuration, the
     # loader's configuration, name service switch.
     extra=()
@@ -86,7 +93,7 @@ case $mode in
     done
 
     ln -sf bash "$dest/usr/bin/sh"
-    # busybox's applets (ls, cat, ps, vi, wget, nc ...) for `docker exec`, where nothing else has them.
+    # busybox's applets (ls, cat, ps, vi, wget, nc ...) for `docker exec`: nothing else has them.
     if [[ -x /bin/busybox ]]; then
       for applet in $(/bin/busybox --list); do
         case $applet in sh|ash|hush|busybox) continue ;; esac

@@ -81,8 +81,16 @@ if ! command -v debootstrap >/dev/null 2>&1; then
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/apl-rootfs.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
+# debootstrap mounts proc and sys (and, in an LXC container, binds host device nodes) inside the
+# root; a run that dies can leave them mounted. Unmount those first, and never let rm cross into
+# another file system.
+release_mounts() {
+  awk -v r="$root/" 'index($2, r) == 1 { print $2 }' /proc/self/mounts | sort -r \
+    | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+}
+cleanup() { release_mounts; rm -rf --one-file-system "$work"; }
+trap cleanup EXIT
 # Downloaded .debs are kept under .cache/ (git-ignored) so a rebuild does not fetch them again.
 cache=$PWD/.cache/debootstrap
 mkdir -p "$cache"
@@ -143,7 +151,8 @@ rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/* "$root"/var/cache/deb
   "$root"/var/lib/dpkg/*-old "$root"/var/log/*.log "$root"/var/log/apt/* "$root"/debootstrap \
   "$root"/tmp/* "$root"/var/tmp/* "$root"/root/.bash_history
 # The engine mounts its own /dev, /proc, /sys, /etc/hostname, /etc/hosts and /etc/resolv.conf.
-rm -rf "$root"/dev/* "$root"/proc/* "$root"/sys/*
+release_mounts
+rm -rf --one-file-system "$root"/dev/* "$root"/proc/* "$root"/sys/*
 : >"$root/etc/machine-id"
 : >"$root/etc/resolv.conf"
 rm -f "$root/etc/hostname"

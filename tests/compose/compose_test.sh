@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Compose smoke test: builds the images (docker/Dockerfile through compose.yaml), starts cms-mock,
-# waits until its HEALTHCHECK says healthy, then from the host: GET /_admin/health on the mapped
-# admin port, and an HTTPS request that trusts the development CA from the state volume. Tears the
-# project down (containers, network, volume) whatever happens.
+# Compose smoke test: builds the images (docker/Dockerfile through compose.yaml), checks that each
+# is under 60 MB, starts cms-mock, waits until its HEALTHCHECK says healthy, then from the host:
+# GET /_admin/health on the mapped admin port, and an HTTPS request that trusts the development CA
+# from the state volume. Tears the project down (containers, network, volume) whatever happens.
 #
 # Prints "SKIP: ..." and exits 0 when no Docker engine or no Compose answers. Every run has its own
 # Compose project name and lets the engine pick free host ports (127.0.0.1 only), so runs and a
@@ -75,6 +75,16 @@ else
   not_ok "compose build (exit or timeout after $(($(date +%s) - start)) s)"
   exit 1
 fi
+
+# The runtime images stay small (scratch + the runtime packages + one binary).
+for image in aastra-lab/cms-mock:dev aastra-lab/phone-agent:dev; do
+  size=$(docker image inspect -f '{{.Size}}' "$image")
+  if ((size < 60000000)); then
+    ok "$image is $((size / 1000000)) MB (< 60 MB)"
+  else
+    not_ok "$image is $((size / 1000000)) MB (limit 60 MB)"
+  fi
+done
 
 compose up -d cms-mock
 cid=$(compose ps -q cms-mock)
