@@ -22,6 +22,7 @@ public:
         std::copy_n(data_.data() + offset, n, out.data());
         return n;
     }
+    std::optional<std::string_view> contiguous() const override { return std::string_view(data_); }
 
 private:
     std::string data_;

@@ -11,12 +11,13 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
+#include <memory>
 
 namespace common::http {
 
@@ -44,6 +45,20 @@ void hard_reset(beast::tcp_stream& lowest) {
     lowest.socket().close(ignored);
 }
 
+// Copies the plan's headers, dropping any that would split the response: Beast writes CR/LF in a
+// value verbatim, so this is the last line of defence.
+template <class Message>
+void add_headers(Message& res, const response_plan& plan) {
+    for (const auto& h : plan.headers) {
+        if (common::auth::has_forbidden_header_chars(h.name) ||
+            common::auth::has_forbidden_header_chars(h.value) || !common::auth::is_token(h.name)) {
+            spdlog::error("response: dropped header '{}' with forbidden characters", h.name);
+            continue;
+        }
+        res.insert(h.name, h.value);
+    }
+}
+
 }  // namespace
 
 template <class Stream>
@@ -62,16 +77,27 @@ net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowes
         co_return finish();
     }
 
-    http::response<http::empty_body> res{static_cast<http::status>(plan.status), version};
-    for (const auto& h : plan.headers) {
-        // Last line of defence against response splitting: Beast would write CR/LF verbatim.
-        if (common::auth::has_forbidden_header_chars(h.name) ||
-            common::auth::has_forbidden_header_chars(h.value) || !common::auth::is_token(h.name)) {
-            spdlog::error("response: dropped header '{}' with forbidden characters", h.name);
-            continue;
+    // Fast path: an in-memory body and no faults to commit while sending go out with the header
+    // in one gather write (one syscall, no copy, no chunk buffer).
+    const auto whole = plan.body ? plan.body->contiguous() : std::nullopt;
+    if (whole && !faults.any() && !plan.head && !status_has_no_body(plan.status)) {
+        const auto length = plan.length();
+        http::response<http::span_body<const char>> res{static_cast<http::status>(plan.status), version};
+        add_headers(res, plan);
+        res.body() = std::span<const char>(whole->data() + plan.body_offset, static_cast<std::size_t>(length));
+        res.content_length(length);
+        res.keep_alive(!plan.close);
+        lowest.expires_after(write_timeout);
+        auto [ec, n] = co_await http::async_write(stream, res, use_nothrow);
+        if (!ec) {
+            out.body_bytes_sent = length;
+            out.completed = true;
         }
-        res.insert(h.name, h.value);
+        co_return finish();
     }
+
+    http::response<http::empty_body> res{static_cast<http::status>(plan.status), version};
+    add_headers(res, plan);
     const std::uint64_t length = plan.length();
     if (!status_has_no_body(plan.status)) res.content_length(length);
     res.keep_alive(!plan.close);
@@ -87,11 +113,15 @@ net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowes
     std::uint64_t to_send = send_body ? length : 0;
     if (faults.close_after_body_bytes) to_send = std::min(to_send, *faults.close_after_body_bytes);
 
-    std::array<char, chunk_size> chunk{};
+    // Sized to what is sent and left uninitialised: zeroing 16 KiB per small response showed up in
+    // profiles.
+    const auto buffer_size = static_cast<std::size_t>(std::clamp<std::uint64_t>(to_send, 1, chunk_size));
+    auto chunk_storage = std::make_unique_for_overwrite<char[]>(buffer_size);
+    std::span<char> chunk(chunk_storage.get(), buffer_size);
     // Throttling sends one slice every 50 ms, sized so the average rate is the configured one.
     const std::size_t slice = faults.throttle_bytes_per_second > 0
-        ? static_cast<std::size_t>(std::clamp<std::uint64_t>(faults.throttle_bytes_per_second / 20, 1, chunk_size))
-        : chunk_size;
+        ? static_cast<std::size_t>(std::clamp<std::uint64_t>(faults.throttle_bytes_per_second / 20, 1, buffer_size))
+        : buffer_size;
     std::uint64_t offset = plan.body_offset;
     while (out.body_bytes_sent < to_send) {
         auto want = static_cast<std::size_t>(std::min<std::uint64_t>(slice, to_send - out.body_bytes_sent));

@@ -46,6 +46,8 @@ public:
     virtual std::uint64_t size() const = 0;
     // Copies up to out.size() bytes starting at `offset`; returns the count (0 at the end or on error).
     virtual std::size_t read(std::uint64_t offset, std::span<char> out) const = 0;
+    // The whole body when it is already in memory, so it can go out in the header's write.
+    virtual std::optional<std::string_view> contiguous() const { return std::nullopt; }
 };
 
 std::shared_ptr<const body_source> string_body(std::string content);
