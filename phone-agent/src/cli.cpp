@@ -22,6 +22,37 @@ void add_commands(CLI::App& app, cli& c) {
     c.boot_cmd->footer(
         "Exit codes: 0 provisioned, 2 usage or config, 3 network, 4 TLS, 5 auth, 6 server error,\n"
         "7 force login required. Settings: defaults < --config < PHONE_AGENT_* environment < --set.");
+
+    auto& f = c.fleet;
+    auto* fl = c.fleet_cmd = app.add_subcommand(
+        "fleet", "emulate N phones provisioning against one server and measure it (load test)");
+    fl->add_option("--server", f.server,
+                   "provisioning server URL; {model} is replaced per phone, e.g. http://host:8080/dms/Aastra{model}/")
+        ->required();
+    fl->add_option("--mac-start", f.mac_start, "MAC of the first phone; the others follow")->capture_default_str();
+    fl->add_option("--count", f.count, "number of phones")->capture_default_str()->check(CLI::Range(1, 1'000'000));
+    auto* model_opt = fl->add_option("--model", f.model, "model of every phone")->capture_default_str();
+    fl->add_option("--models", f.models, "model mix with weights, e.g. 6731i:50,9480i:50")->excludes(model_opt);
+    fl->add_option("--firmware", f.firmware, "running firmware of every phone")->capture_default_str();
+    fl->add_option("--ca", f.ca_file, "extra trusted CA certificates (PEM)");
+    auto* state_opt = fl->add_option("--state-dir", f.state_dir, "keep each phone's files in DIR/<MAC>/ like boot");
+    fl->add_flag("--no-state", f.no_state, "keep phones in memory; firmware is hashed, not stored (the default)")
+        ->excludes(state_opt);
+    fl->add_option("--json", f.json_file, "write every figure as JSON to this file");
+    fl->add_option("--config", f.config_file, "YAML agent settings (as for boot)");
+    fl->add_option("--set", f.set, "override one agent setting (repeatable)");
+    fl->add_option("--concurrency", f.concurrency, "at most C phones in flight (0 = no limit)")->capture_default_str();
+    fl->add_option("--storm-window", f.storm_window, "release the phones uniformly within this time (boot storm)")
+        ->capture_default_str();
+    fl->add_option("--duration", f.duration, "start no new phone after this time");
+    fl->add_option("--threshold", f.thresholds,
+                   "pass/fail check, repeatable: 'p99<500ms', 'firmware.p90<2s', 'errors<0.1%', 'provisioned>=99%'");
+    fl->add_option("--source-addresses", f.source_addresses,
+                   "bind phones' connections to these addresses in turn, e.g. 127.0.0.2-127.0.0.50");
+    fl->footer(
+        "Latency is measured from each phone's intended start (coordinated-omission safe). Histograms:\n"
+        "ttp (time to provisioned), service, connect, tls, ttfb, transfer, aastra_cfg, model_cfg, mac_cfg,\n"
+        "firmware. Exit codes: 0 done and every threshold passed, 1 a threshold failed, 2 usage.");
 }
 
 }  // namespace phone_agent

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,9 +23,31 @@ struct boot_options {
     std::vector<std::string> set;      // --set key.path=value (agent settings)
 };
 
+struct fleet_options {
+    std::string server;  // may contain {model}, e.g. http://host:8080/dms/Aastra{model}/
+    std::string mac_start = "00085D000000";
+    std::size_t count = 1;
+    std::string model = "6731i";
+    std::optional<std::string> models;  // "6731i:50,9480i:50"
+    std::string firmware = "3.2.2.3077";
+    std::optional<std::string> ca_file;
+    std::optional<std::string> state_dir;
+    bool no_state = false;
+    std::optional<std::string> json_file;
+    std::optional<std::string> config_file;
+    std::vector<std::string> set;
+    std::size_t concurrency = 0;
+    std::string storm_window = "0s";
+    std::optional<std::string> duration;
+    std::vector<std::string> thresholds;
+    std::optional<std::string> source_addresses;
+};
+
 struct cli {
     boot_options boot;
+    fleet_options fleet;
     CLI::App* boot_cmd = nullptr;
+    CLI::App* fleet_cmd = nullptr;
 };
 
 void add_commands(CLI::App& app, cli& c);

@@ -41,6 +41,10 @@ struct fetch_request {
     url_parts url;
     std::vector<http_header> headers;  // Host is added; Connection: close unless keep-alive
     std::string body;
+    // Source address (an IP literal) the client socket is bound to before connecting, e.g. one of
+    // several loopback addresses so a fleet of emulated phones shows distinct peers. nullopt: the
+    // kernel picks. Only endpoints of the same address family are tried.
+    std::optional<std::string> local_address;
 };
 
 struct fetch_limits {

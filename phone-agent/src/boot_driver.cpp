@@ -1,0 +1,295 @@
+#include "boot_driver.hpp"
+
+#include "common/crypto/hash.hpp"
+#include "common/net/tls_context.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <openssl/rand.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace phone_agent {
+
+namespace asio = boost::asio;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+std::string random_cnonce() {
+    unsigned char raw[16];
+    if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
+    return common::crypto::to_hex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
+}
+
+transport_failure failure_of(common::net::fetch_error e) {
+    using common::net::fetch_error;
+    switch (e) {
+        case fetch_error::resolve: return transport_failure::resolve;
+        case fetch_error::connect:
+        case fetch_error::write: return transport_failure::connect;
+        case fetch_error::connect_timeout:
+        case fetch_error::tls_timeout:
+        case fetch_error::response_timeout:
+        case fetch_error::body_timeout: return transport_failure::timeout;
+        case fetch_error::tls: return transport_failure::tls;
+        case fetch_error::truncated: return transport_failure::truncated;
+        case fetch_error::sink_refused: return transport_failure::local_io;
+        default: return transport_failure::bad_response;
+    }
+}
+
+exchange_timings timings_of(const common::net::fetch_result& r) {
+    return {r.timings.connect, r.timings.tls, r.timings.ttfb, r.timings.transfer, r.timings.total};
+}
+
+std::vector<header_field> headers_of(const common::net::fetch_result& r) {
+    std::vector<header_field> out;
+    out.reserve(r.headers.size());
+    for (const auto& h : r.headers) out.push_back({h.name, h.value});
+    return out;
+}
+
+std::optional<std::string> read_optional(const stdfs::path& p) {
+    std::error_code ec;
+    if (!stdfs::exists(p, ec)) return std::nullopt;
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+persisted_layers load_state(const stdfs::path& state_dir) {
+    stdfs::create_directories(state_dir);
+    for (const auto& dir : {state_dir, state_dir / "firmware", state_dir / "certificates"}) {
+        common::fs::remove_stale_temp_files(dir);  // leftovers of a run that was killed
+    }
+    return {read_optional(state_dir / "server.cfg"), read_optional(state_dir / "local.cfg")};
+}
+
+boot_driver::boot_driver(const boot_driver_settings& settings, provisioning_fsm& fsm, boot_observer& observer)
+    : settings_(settings), fsm_(fsm), observer_(observer), rng_(std::random_device{}()) {}
+
+asio::awaitable<boot_outcome> boot_driver::run(boot_event first) {
+    auto ex = co_await asio::this_coro::executor;
+    boot_event ev = std::move(first);
+    for (;;) {
+        resume_inputs in{std::chrono::system_clock::now(), std::uniform_real_distribution<double>(0, 1)(rng_),
+                         random_cnonce()};
+        boot_action act = fsm_.resume(ev, in);
+        switch (type_of(act)) {
+            case boot_action_type::send_request:
+                ev = co_await send(ex, std::get<action::send_request>(act));
+                break;
+            case boot_action_type::download_to_file:
+                ev = co_await download(ex, std::get<action::download_to_file>(act));
+                break;
+            case boot_action_type::wait: {
+                const auto& w = std::get<action::wait>(act);
+                observer_.note("retry in " + std::to_string(w.duration.count()) + " ms: " + w.reason);
+                asio::steady_timer timer(ex, w.duration);
+                co_await timer.async_wait(use_nothrow);
+                ev = event::timer_fired{};
+                break;
+            }
+            case boot_action_type::commit_download:
+                ev = commit(std::get<action::commit_download>(act));
+                break;
+            case boot_action_type::discard_download:
+                if (writer_) writer_->discard();
+                writer_.reset();
+                ev = event::file_op_done{};
+                break;
+            case boot_action_type::save_certificates:
+                ev = save_certificates(std::get<action::save_certificates>(act));
+                break;
+            case boot_action_type::persist:
+                ev = persist(std::get<action::persist>(act));
+                break;
+            case boot_action_type::done:
+                co_return std::get<action::done>(act).outcome;
+        }
+    }
+}
+
+event::file_op_done boot_driver::commit(const action::commit_download& c) {
+    event::file_op_done done;
+    if (settings_.state_dir) {
+        if (!writer_) done.error = "no download to commit";
+        else if (auto err = writer_->commit()) done.error = err->message;
+        writer_.reset();
+    }
+    if (done.error.empty()) {
+        observer_.note("firmware " + c.file + (settings_.state_dir ? " committed, " : " verified (not stored), ") +
+                       std::to_string(c.bytes) + " bytes, sha256 " + c.sha256);
+    }
+    return done;
+}
+
+event::file_op_done boot_driver::save_certificates(const action::save_certificates& s) {
+    event::file_op_done done;
+    if (!settings_.state_dir) {
+        memory_certificates_.push_back(s.pem);
+        return done;
+    }
+    stdfs::create_directories(*settings_.state_dir / "certificates");
+    if (auto err = common::fs::write_file_atomically(*settings_.state_dir / "certificates" / s.file, s.pem)) {
+        done.error = err->message;
+    }
+    return done;
+}
+
+event::file_op_done boot_driver::persist(const action::persist& p) {
+    event::file_op_done done;
+    if (!settings_.state_dir) return done;
+    if (auto err = common::fs::write_file_atomically(*settings_.state_dir / "server.cfg", p.server_cfg)) {
+        done.error = err->message;
+    } else if (auto err2 = common::fs::write_file_atomically(*settings_.state_dir / "local.cfg", p.local_cfg)) {
+        done.error = err2->message;
+    }
+    return done;
+}
+
+// TLS settings as the phone has them now: its `https validate ...` keys, the CA given on the
+// command line and the user certificates it downloaded earlier.
+common::tls::tls_config boot_driver::tls_settings() const {
+    const auto& cfg = fsm_.config();
+    const auto& agent = settings_.agent;
+    common::tls::tls_config t;
+    t.use_system_roots = agent.use_system_roots;
+    if (settings_.ca_file) t.ca_files.push_back(common::tls::pem_source::from_file(*settings_.ca_file));
+    if (settings_.state_dir) {
+        std::error_code ec;
+        for (const auto& entry : stdfs::directory_iterator(*settings_.state_dir / "certificates", ec)) {
+            if (entry.is_regular_file()) t.ca_files.push_back(common::tls::pem_source::from_file(entry.path()));
+        }
+    }
+    for (const auto& pem : memory_certificates_) t.ca_files.push_back(common::tls::pem_source::from_memory(pem));
+    t.verify_peer = cfg.get_bool("https validate certificates", true);
+    t.verify_hostname = cfg.get_bool("https validate hostname", true);
+    t.check_expiry = cfg.get_bool("https validate expires", true);
+    auto method = cfg.get_string("https client method", "TLS 1.2");
+    if (method == "TLS 1.0") t.legacy_tls10 = true;
+    if (method == "SSL 3.0") t.request_ssl3 = true;
+    if (agent.client_certificate) {
+        t.certificate = common::tls::pem_source::from_file(*agent.client_certificate);
+        t.private_key = common::tls::pem_source::from_file(agent.client_key.value_or(*agent.client_certificate));
+    }
+    return t;
+}
+
+common::net::fetch_limits boot_driver::limits(std::uint64_t body_limit) const {
+    common::net::fetch_limits l;
+    const auto& timeouts = settings_.agent.timeouts;
+    l.connect_timeout = timeouts.connect;
+    l.tls_timeout = timeouts.tls;
+    l.response_timeout = timeouts.response;
+    l.body_idle_timeout = timeouts.body_idle;
+    if (body_limit > 0) l.body_limit = body_limit;
+    return l;
+}
+
+// Builds the request and, for https, a client context; on a TLS setup error, a failed result.
+std::optional<common::net::fetch_result> boot_driver::prepare(const std::string& url,
+                                                              const std::vector<header_field>& headers,
+                                                              common::net::fetch_request& out,
+                                                              std::optional<asio::ssl::context>& ctx,
+                                                              common::tls::tls_config& tls) const {
+    common::net::fetch_result failed;
+    std::string error;
+    auto parts = common::net::parse_url(url, &error);
+    if (!parts) {
+        failed.error = common::net::fetch_error::bad_url;
+        failed.detail = error;
+        return failed;
+    }
+    out.url = *parts;
+    out.local_address = local_address_;
+    for (const auto& h : headers) out.headers.push_back({h.name, h.value});
+    if (out.url.scheme == "https") {
+        tls = tls_settings();
+        auto made = common::tls::make_client_context(tls);
+        if (auto* err = std::get_if<common::tls::tls_error>(&made)) {
+            failed.error = common::net::fetch_error::tls;
+            failed.detail = err->message;
+            return failed;
+        }
+        ctx.emplace(std::move(std::get<asio::ssl::context>(made)));
+    }
+    return std::nullopt;
+}
+
+asio::awaitable<boot_event> boot_driver::send(asio::any_io_executor ex, const action::send_request& r) {
+    common::net::fetch_request fr;
+    std::optional<asio::ssl::context> ctx;
+    common::tls::tls_config tls;
+    common::net::fetch_result res;
+    std::string body;
+    if (auto failed = prepare(r.url, r.headers, fr, ctx, tls)) {
+        res = std::move(*failed);
+    } else {
+        res = co_await common::net::fetch_to_string(ex, fr, limits(r.body_limit), ctx ? &*ctx : nullptr, tls, body);
+    }
+    observer_.exchange(r.step, r.file, res,
+                       !r.headers.empty() && find_header(r.headers, "Authorization").has_value());
+    if (!res.ok()) {
+        co_return event::transport_error{failure_of(res.error), res.detail, timings_of(res)};
+    }
+    co_return event::http_response{res.status, headers_of(res), std::move(body), timings_of(res)};
+}
+
+asio::awaitable<boot_event> boot_driver::download(asio::any_io_executor ex, const action::download_to_file& d) {
+    event::download_result out;
+    if (settings_.state_dir) {
+        stdfs::create_directories(*settings_.state_dir / "firmware");
+        auto opened = common::fs::atomic_file_writer::open(*settings_.state_dir / "firmware" / d.file);
+        if (auto* err = std::get_if<common::fs::fs_error>(&opened)) {
+            out.failure = transport_failure::local_io;
+            out.detail = err->message;
+            co_return out;
+        }
+        writer_.emplace(std::move(std::get<common::fs::atomic_file_writer>(opened)));
+    }
+    common::crypto::hasher sha(common::crypto::hash_algorithm::sha256);
+    std::string write_error;
+    common::net::fetch_request fr;
+    std::optional<asio::ssl::context> ctx;
+    common::tls::tls_config tls;
+    common::net::fetch_result res;
+    if (auto failed = prepare(d.url, d.headers, fr, ctx, tls)) {
+        res = std::move(*failed);
+    } else {
+        res = co_await common::net::fetch(ex, fr, limits(d.body_limit), ctx ? &*ctx : nullptr, tls,
+                                          [&](std::span<const char> piece) {
+                                              std::string_view chunk(piece.data(), piece.size());
+                                              if (writer_) {
+                                                  if (auto err = writer_->write(chunk)) {
+                                                      write_error = err->message;
+                                                      return false;
+                                                  }
+                                              }
+                                              sha.update(chunk);
+                                              return true;
+                                          });
+    }
+    observer_.exchange(d.step, d.file, res, find_header(d.headers, "Authorization").has_value());
+    out.status = res.status;
+    out.headers = headers_of(res);
+    out.bytes = res.body_bytes;
+    out.sha256 = sha.finish_hex();
+    out.timings = timings_of(res);
+    if (!res.ok()) {
+        out.failure = failure_of(res.error);
+        out.detail = write_error.empty() ? res.detail : write_error;
+    }
+    co_return out;
+}
+
+}  // namespace phone_agent

@@ -1,0 +1,83 @@
+// The I/O half of one phone's boot provisioning: performs what provisioning_fsm asks for (HTTP
+// exchanges, firmware streamed to disk or only hashed, timers, atomic saves) and feeds the results
+// back. All decisions are in the state machine; this loop only moves bytes and keeps the clock.
+// Used by `phone-agent boot` (one phone) and `phone-agent fleet` (many phones, one io_context).
+#pragma once
+
+#include "logic/agent_config.hpp"
+#include "logic/boot_fsm.hpp"
+
+#include "common/fs/atomic_file.hpp"
+#include "common/net/http_client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace phone_agent {
+
+// Told about the driver's work as it happens: every exchange on the wire (including ones that
+// failed before a byte was sent) and notes (retry waits, firmware commits).
+class boot_observer {
+public:
+    virtual void exchange(boot_step step, const std::string& file, const common::net::fetch_result& result,
+                          bool authorized) = 0;
+    virtual void note(const std::string& text) = 0;
+
+protected:
+    ~boot_observer() = default;
+};
+
+struct boot_driver_settings {
+    agent_config agent;
+    // Where server.cfg, local.cfg, firmware/ and certificates/ live. nullopt: nothing is written;
+    // firmware is hashed and dropped, downloaded certificates are trusted from memory.
+    std::optional<std::filesystem::path> state_dir;
+    std::optional<std::filesystem::path> ca_file;
+};
+
+// One phone. `settings`, `fsm` and `observer` must outlive the driver and every run() awaitable.
+// Not thread-safe; any number of drivers may share one single-threaded io_context.
+class boot_driver {
+public:
+    boot_driver(const boot_driver_settings& settings, provisioning_fsm& fsm, boot_observer& observer);
+
+    // Source address for this phone's connections (an IP literal); see common::net::fetch_request.
+    void bind_to(std::optional<std::string> local_address) { local_address_ = std::move(local_address); }
+
+    // Feeds `first` (event::start or event::login) and runs until the machine is done.
+    boost::asio::awaitable<boot_outcome> run(boot_event first);
+
+private:
+    common::tls::tls_config tls_settings() const;
+    common::net::fetch_limits limits(std::uint64_t body_limit) const;
+    std::optional<common::net::fetch_result> prepare(const std::string& url, const std::vector<header_field>& headers,
+                                                     common::net::fetch_request& out,
+                                                     std::optional<boost::asio::ssl::context>& ctx,
+                                                     common::tls::tls_config& tls) const;
+    boost::asio::awaitable<boot_event> send(boost::asio::any_io_executor ex, const action::send_request& r);
+    boost::asio::awaitable<boot_event> download(boost::asio::any_io_executor ex, const action::download_to_file& d);
+    event::file_op_done commit(const action::commit_download& c);
+    event::file_op_done save_certificates(const action::save_certificates& s);
+    event::file_op_done persist(const action::persist& p);
+
+    const boot_driver_settings& settings_;
+    provisioning_fsm& fsm_;
+    boot_observer& observer_;
+    std::mt19937_64 rng_;
+    std::optional<std::string> local_address_;
+    std::optional<common::fs::atomic_file_writer> writer_;  // the last download until commit/discard
+    std::vector<std::string> memory_certificates_;         // without a state directory
+};
+
+// Prepares a phone's state directory (creates it, removes temp files of a killed run) and reads
+// the layers the last successful run saved. Throws std::filesystem::filesystem_error when the
+// directory cannot be created.
+persisted_layers load_state(const std::filesystem::path& state_dir);
+
+}  // namespace phone_agent

@@ -1,0 +1,59 @@
+// `phone-agent fleet`: N emulated phones provisioning against one server, one coroutine per phone
+// on a single-threaded io_context, each driving its own provisioning_fsm through boot_driver.
+// Phones are released on a boot-storm schedule (uniformly over --storm-window) and at most
+// --concurrency are in flight (closed model); latency is measured from each phone's intended
+// start. A progress line per second goes to stderr, the summary to stdout, everything to --json.
+#pragma once
+
+#include "logic/agent_config.hpp"
+#include "logic/boot_fsm.hpp"
+#include "logic/fleet_stats.hpp"
+
+#include "common/aastra/mac.hpp"
+#include "common/aastra/models.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace phone_agent {
+
+struct fleet_model {
+    common::aastra::model_info model;
+    std::string server_url;   // --server with {model} replaced
+    boot_settings settings;   // local layer from server_url, retries, order
+};
+
+struct fleet_phone {
+    common::aastra::mac_address mac;
+    std::size_t model_index = 0;  // into fleet_request::models
+};
+
+struct fleet_request {
+    std::vector<fleet_model> models;
+    std::vector<fleet_phone> phones;
+    agent_config agent;
+    std::string firmware = "3.2.2.3077";  // running version of every phone
+    bool firmware_given = false;          // else a state dir's firmware.version wins
+    std::optional<std::filesystem::path> ca_file;
+    // Per phone <state_dir>/<MAC>/ like `boot`; nullopt keeps everything in memory and only
+    // hashes firmware.
+    std::optional<std::filesystem::path> state_dir;
+    std::optional<std::filesystem::path> json_file;
+    std::size_t concurrency = 0;  // 0: no limit
+    std::chrono::microseconds storm_window{0};
+    std::chrono::microseconds duration{0};  // 0: start every phone
+    std::vector<threshold> thresholds;
+    std::vector<std::string> source_addresses;  // phone i binds to [i % size]
+    std::chrono::milliseconds progress_interval{1000};
+    std::string command_line;  // for the report
+};
+
+// Runs the fleet to the end; returns 0, 1 when a threshold failed, 2 on a usage error (state
+// directory unusable). Phones that fail are counted, not fatal.
+int run_fleet(const fleet_request& req);
+
+}  // namespace phone_agent

@@ -1,0 +1,174 @@
+#include "fleet_report.hpp"
+
+#include "logic/fleet_plan.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cstdio>
+
+namespace phone_agent {
+
+namespace json = boost::json;
+using std::chrono::microseconds;
+
+namespace {
+
+constexpr double quantiles[] = {50.0, 90.0, 99.0, 99.9};
+constexpr const char* quantile_names[] = {"p50", "p90", "p99", "p99.9"};
+
+double seconds(microseconds d) { return static_cast<double>(d.count()) / 1e6; }
+
+json::object histogram_json(const histogram& h) {
+    json::object o{{"count", h.count()}, {"min", h.min()}, {"mean", h.mean()}};
+    for (std::size_t i = 0; i < std::size(quantiles); ++i) o[quantile_names[i]] = h.percentile(quantiles[i]);
+    o["max"] = h.max();
+    return o;
+}
+
+std::string histogram_line(const char* name, const histogram& h) {
+    char buf[256];
+    if (h.empty()) {
+        std::snprintf(buf, sizeof buf, "  %-11s        -\n", name);
+        return buf;
+    }
+    auto f = [](std::uint64_t us) { return format_duration(microseconds(static_cast<std::int64_t>(us))); };
+    std::snprintf(buf, sizeof buf, "  %-11s %7llu  %9s %9s %9s %9s %9s %9s\n", name,
+                  static_cast<unsigned long long>(h.count()), f(h.percentile(50)).c_str(),
+                  f(h.percentile(90)).c_str(), f(h.percentile(99)).c_str(), f(h.percentile(99.9)).c_str(),
+                  f(h.max()).c_str(), f(static_cast<std::uint64_t>(h.mean())).c_str());
+    return buf;
+}
+
+}  // namespace
+
+fleet_report::fleet_report(const fleet_request& req, const fleet_stats& stats, microseconds elapsed,
+                           const std::map<error_class, std::string>& error_examples)
+    : req_(req), stats_(stats), elapsed_(elapsed), error_examples_(error_examples) {
+    for (const auto& t : req_.thresholds) {
+        results_.push_back(evaluate(t, stats_, req_.phones.size()));
+        if (!results_.back().passed) passed_ = false;
+    }
+}
+
+bool fleet_report::print_summary(std::ostream& out) const {
+    const double secs = seconds(elapsed_);
+    const auto n = req_.phones.size();
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "fleet: %zu phones in %.2fs: provisioned %llu (%.2f%%), failed %llu, not started %llu\n"
+                  "requests: %llu (%.1f req/s, %.1f phones/s), %llu without a response, %.1f MiB received; "
+                  "status 2xx %llu 3xx %llu 4xx %llu 5xx %llu\n",
+                  n, secs, static_cast<unsigned long long>(stats_.provisioned()),
+                  n ? 100.0 * static_cast<double>(stats_.provisioned()) / static_cast<double>(n) : 0.0,
+                  static_cast<unsigned long long>(stats_.failed()),
+                  static_cast<unsigned long long>(stats_.not_started()),
+                  static_cast<unsigned long long>(stats_.requests()),
+                  secs > 0 ? static_cast<double>(stats_.requests()) / secs : 0.0,
+                  secs > 0 ? static_cast<double>(stats_.provisioned()) / secs : 0.0,
+                  static_cast<unsigned long long>(stats_.request_failures()),
+                  static_cast<double>(stats_.bytes()) / (1024.0 * 1024.0),
+                  static_cast<unsigned long long>(stats_.requests_with_status(2)),
+                  static_cast<unsigned long long>(stats_.requests_with_status(3)),
+                  static_cast<unsigned long long>(stats_.requests_with_status(4)),
+                  static_cast<unsigned long long>(stats_.requests_with_status(5)));
+    out << buf;
+    out << "errors:";
+    for (std::size_t i = 0; i < error_class_count; ++i) {
+        const auto c = static_cast<error_class>(i);
+        out << " " << to_string(c) << " " << stats_.errors(c);
+    }
+    out << "\n";
+    for (const auto& [c, text] : error_examples_) out << "  first " << to_string(c) << ": " << text << "\n";
+    std::snprintf(buf, sizeof buf, "latency     %7s  %9s %9s %9s %9s %9s %9s\n", "count", "p50", "p90", "p99",
+                  "p99.9", "max", "mean");
+    out << buf;
+    for (std::size_t i = 0; i < metric_count; ++i) {
+        const auto m = static_cast<metric>(i);
+        out << histogram_line(to_string(m), stats_.get(m));
+    }
+    for (const auto& r : results_) {
+        out << "threshold " << r.spec->text << ": " << (r.passed ? "passed" : "FAILED") << " (" << r.observed_text
+            << ")\n";
+    }
+    out.flush();
+    return passed_;
+}
+
+std::string fleet_report::json() const {
+    const auto n = req_.phones.size();
+    const double secs = seconds(elapsed_);
+    json::object models;
+    for (const auto& p : req_.phones) {
+        auto name = std::string(req_.models[p.model_index].model.name);
+        auto it = models.find(name);
+        if (it == models.end()) models[name] = 1;
+        else it->value() = it->value().as_int64() + 1;
+    }
+    json::object plan{{"phones", n},
+                      {"mac_first", n ? req_.phones.front().mac.compact_upper() : ""},
+                      {"mac_last", n ? req_.phones.back().mac.compact_upper() : ""},
+                      {"models", std::move(models)},
+                      {"firmware", req_.firmware},
+                      {"concurrency", req_.concurrency},
+                      {"storm_window_s", seconds(req_.storm_window)},
+                      {"duration_s", seconds(req_.duration)},
+                      {"source_addresses", req_.source_addresses.size()},
+                      {"state", req_.state_dir ? "disk" : "memory"},
+                      {"command", req_.command_line}};
+    json::array servers;
+    for (const auto& m : req_.models) servers.push_back(json::string(m.server_url));
+    plan["servers"] = std::move(servers);
+
+    json::object errors;
+    for (std::size_t i = 0; i < error_class_count; ++i) {
+        const auto c = static_cast<error_class>(i);
+        errors[to_string(c)] = stats_.errors(c);
+    }
+    json::object examples;
+    for (const auto& [c, text] : error_examples_) examples[to_string(c)] = text;
+
+    json::object latency;
+    for (std::size_t i = 0; i < metric_count; ++i) {
+        const auto m = static_cast<metric>(i);
+        latency[to_string(m)] = histogram_json(stats_.get(m));
+    }
+    json::array thresholds;
+    for (const auto& r : results_) {
+        thresholds.push_back(json::object{{"threshold", r.spec->text},
+                                          {"observed", r.observed},
+                                          {"limit", r.spec->limit},
+                                          {"passed", r.passed},
+                                          {"detail", r.observed_text}});
+    }
+    json::object status{{"2xx", stats_.requests_with_status(2)},
+                        {"3xx", stats_.requests_with_status(3)},
+                        {"4xx", stats_.requests_with_status(4)},
+                        {"5xx", stats_.requests_with_status(5)}};
+    json::object root{
+        {"plan", std::move(plan)},
+        {"elapsed_s", secs},
+        {"phones",
+         json::object{{"started", stats_.started()},
+                      {"not_started", stats_.not_started()},
+                      {"provisioned", stats_.provisioned()},
+                      {"failed", stats_.failed()},
+                      {"provisioned_share", n ? static_cast<double>(stats_.provisioned()) / static_cast<double>(n) : 0.0},
+                      {"error_rate", stats_.error_rate_percent() / 100.0}}},
+        {"throughput",
+         json::object{{"requests", stats_.requests()},
+                      {"requests_per_s", secs > 0 ? static_cast<double>(stats_.requests()) / secs : 0.0},
+                      {"provisioned_per_s", secs > 0 ? static_cast<double>(stats_.provisioned()) / secs : 0.0},
+                      {"requests_without_response", stats_.request_failures()},
+                      {"bytes", stats_.bytes()},
+                      {"status", std::move(status)}}},
+        {"errors", std::move(errors)},
+        {"error_examples", std::move(examples)},
+        {"latency_us", std::move(latency)},
+        {"thresholds", std::move(thresholds)},
+        {"passed", passed_}};
+    return json::serialize(root) + "\n";
+}
+
+}  // namespace phone_agent

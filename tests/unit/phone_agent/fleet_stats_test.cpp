@@ -1,0 +1,134 @@
+// `phone-agent fleet` measurement: error taxonomy, phase and file-class histograms, thresholds.
+#include "logic/fleet_stats.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace phone_agent;
+using namespace std::chrono_literals;
+using std::chrono::microseconds;
+
+namespace {
+
+threshold parse_ok(std::string_view text) {
+    auto t = parse_threshold(text);
+    if (const auto* err = std::get_if<plan_error>(&t)) BOOST_FAIL("unexpected error: " << err->message);
+    return std::get<threshold>(t);
+}
+
+// 100 phones: 99 provisioned at 1..99 ms, one failed with a 503.
+fleet_stats sample_fleet() {
+    fleet_stats s;
+    for (int i = 1; i <= 100; ++i) {
+        s.phone_started();
+        if (i == 100) s.phone_failed(error_class::http_5xx, 5ms);
+        else s.phone_provisioned(microseconds(i * 1000), microseconds(i * 500));
+    }
+    return s;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(fleet_stats_suite)
+
+BOOST_AUTO_TEST_CASE(failures_are_classified_by_what_ended_the_phone) {
+    auto cls = [](boot_status st, std::optional<transport_failure> tf, unsigned http) {
+        return classify(failure_facts{st, tf, http});
+    };
+    BOOST_TEST(cls(boot_status::tls_error, transport_failure::tls, 0) == error_class::tls);
+    BOOST_TEST(cls(boot_status::auth_failed, std::nullopt, 401) == error_class::auth);
+    BOOST_TEST(cls(boot_status::network_error, transport_failure::connect, 0) == error_class::connect);
+    BOOST_TEST(cls(boot_status::network_error, transport_failure::resolve, 0) == error_class::connect);
+    BOOST_TEST(cls(boot_status::network_error, transport_failure::timeout, 200) == error_class::timeout);
+    BOOST_TEST(cls(boot_status::network_error, transport_failure::truncated, 200) == error_class::truncated);
+    BOOST_TEST(cls(boot_status::network_error, transport_failure::bad_response, 0) == error_class::other);
+    BOOST_TEST(cls(boot_status::server_error, std::nullopt, 404) == error_class::http_4xx);
+    BOOST_TEST(cls(boot_status::server_error, std::nullopt, 503) == error_class::http_5xx);
+    BOOST_TEST(cls(boot_status::server_error, std::nullopt, 200) == error_class::other);  // empty aastra.cfg
+    BOOST_TEST(cls(boot_status::force_login_required, std::nullopt, 200) == error_class::other);
+    BOOST_TEST(std::string(to_string(error_class::http_4xx)) == "4xx");
+}
+
+BOOST_AUTO_TEST_CASE(exchanges_feed_phase_and_file_histograms) {
+    fleet_stats s;
+    exchange_sample https_cfg{boot_step::global_cfg, true, 200, 300, {1000us, 4000us, 800us, 50us, 5900us}};
+    exchange_sample plain_fw{boot_step::firmware, true, 200, 262144, {300us, 0us, 500us, 20000us, 20800us}};
+    exchange_sample refused{boot_step::mac_cfg, false, 0, 0, {0us, 0us, 0us, 0us, 120us}};
+    exchange_sample cert{boot_step::user_certificates, true, 404, 0, {200us, 0us, 300us, 10us, 600us}};
+    for (const auto& e : {https_cfg, plain_fw, refused, cert}) s.exchange(e);
+    BOOST_TEST(s.requests() == 4u);
+    BOOST_TEST(s.request_failures() == 1u);
+    BOOST_TEST(s.bytes() == 262444u);
+    BOOST_TEST(s.requests_with_status(2) == 2u);
+    BOOST_TEST(s.requests_with_status(4) == 1u);
+    BOOST_TEST(s.get(metric::connect).count() == 3u);  // the refused one never connected
+    BOOST_TEST(s.get(metric::tls).count() == 1u);      // only the https one
+    BOOST_TEST(s.get(metric::tls).max() == 4000u);
+    BOOST_TEST(s.get(metric::ttfb).count() == 3u);
+    BOOST_TEST(s.get(metric::aastra_cfg).max() == 5900u);
+    BOOST_TEST(s.get(metric::firmware).max() == 20800u);
+    BOOST_TEST(s.get(metric::mac_cfg).count() == 1u);
+    BOOST_TEST(s.get(metric::model_cfg).empty());
+}
+
+BOOST_AUTO_TEST_CASE(outcomes_count_and_rate) {
+    auto s = sample_fleet();
+    BOOST_TEST(s.started() == 100u);
+    BOOST_TEST(s.provisioned() == 99u);
+    BOOST_TEST(s.failed() == 1u);
+    BOOST_TEST(s.in_flight() == 0u);
+    BOOST_TEST(s.errors(error_class::http_5xx) == 1u);
+    BOOST_TEST(s.error_rate_percent() == 1.0);
+    BOOST_TEST(s.get(metric::time_to_provisioned).count() == 99u);
+    const auto p50 = s.get(metric::time_to_provisioned).percentile(50);  // 50 ms within a bucket
+    BOOST_TEST(p50 >= 49'800u);
+    BOOST_TEST(p50 <= 50'200u);
+    BOOST_TEST(s.get(metric::service_time).max() == 49'500u);
+}
+
+BOOST_AUTO_TEST_CASE(thresholds_parse) {
+    auto t = parse_ok("p99<500ms");
+    BOOST_TEST((t.what == threshold::kind::latency));
+    BOOST_TEST((t.hist == metric::time_to_provisioned));
+    BOOST_TEST(t.quantile == 99.0);
+    BOOST_TEST(t.limit == 500'000.0);
+    auto t2 = parse_ok("firmware.p99.9 <= 2s");
+    BOOST_TEST((t2.hist == metric::firmware));
+    BOOST_TEST(t2.quantile == 99.9);
+    BOOST_TEST(t2.op == "<=");
+    BOOST_TEST(parse_ok("p99.9<1s").quantile == 99.9);
+    BOOST_TEST(parse_ok("tls.max<1s").quantile == 100.0);
+    auto e = parse_ok("errors<0.1%");
+    BOOST_TEST((e.what == threshold::kind::errors));
+    BOOST_TEST(e.percent);
+    BOOST_TEST(e.limit == 0.1);
+    BOOST_TEST(!parse_ok("errors<3").percent);
+    BOOST_TEST((parse_ok("provisioned>=99%").what == threshold::kind::provisioned));
+    for (const char* bad : {"p99", "p99<", "p999<1s", "q99<1s", "bogus.p99<1s", "p99<fast", "errors<150%",
+                            "errors<x%"}) {
+        BOOST_TEST_CONTEXT(bad) { BOOST_TEST(std::holds_alternative<plan_error>(parse_threshold(bad))); }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(thresholds_pass_and_fail_on_observed_figures) {
+    const auto s = sample_fleet();
+    auto check = [&](std::string_view text) { return evaluate(parse_ok(text), s, 100).passed; };
+    BOOST_TEST(check("p99<500ms"));
+    BOOST_TEST(!check("p99<1us"));
+    BOOST_TEST(check("p50<=51ms"));
+    BOOST_TEST(!check("p50<49ms"));
+    BOOST_TEST(check("max>=99ms"));
+    BOOST_TEST(check("errors<2%"));
+    BOOST_TEST(!check("errors<1%"));   // exactly 1 %
+    BOOST_TEST(check("errors<=1"));
+    BOOST_TEST(check("provisioned>=99%"));
+    BOOST_TEST(!check("provisioned>99%"));
+    BOOST_TEST(!check("tls.p99<1h"));  // nothing measured cannot pass
+    auto r = evaluate(parse_ok("errors<0.1%"), s, 100);
+    BOOST_TEST(!r.passed);
+    BOOST_TEST(r.observed == 1.0);
+    BOOST_TEST(r.observed_text.find("1 of 100") != std::string::npos);
+    // A fleet cut short: shares are of the whole plan.
+    BOOST_TEST(!evaluate(parse_ok("provisioned>=50%"), s, 1000).passed);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
