@@ -1,0 +1,82 @@
+#include "validate/validate_command.hpp"
+
+#include "validate/validate_runner.hpp"
+
+#include "common/fs/atomic_file.hpp"
+
+#include <iostream>
+
+namespace phone_agent {
+
+void add_validate_command(CLI::App& app, validate_options& v) {
+    auto* cmd = app.add_subcommand(
+        "validate", "exercise a provisioning server the way a phone does and report numbered checks");
+    cmd->add_option("--server", v.server, "provisioning server URL, e.g. https://host:8443/dms/Aastra9480i/")->required();
+    cmd->add_option("--mac", v.mac, "MAC of a device to boot and whose <MAC>.cfg is checked (PROV-001/003)");
+    cmd->add_option("--model", v.model, "phone model (User-Agent and <model>.cfg)")->capture_default_str();
+    cmd->add_option("--firmware", v.firmware, "running firmware version in the User-Agent")->capture_default_str();
+    cmd->add_option("--user", v.user, "login for aastra.cfg")->capture_default_str();
+    cmd->add_option("--password", v.password, "password for aastra.cfg")->capture_default_str();
+    cmd->add_option("--ca", v.ca_file, "extra trusted CA certificates (PEM)");
+    cmd->add_option("--json", v.json_file, "write the results as JSON to this file");
+    cmd->add_option("--junit", v.junit_file, "write the results as JUnit XML (one testcase per check)");
+    cmd->add_option("--timeout-ms", v.timeout_ms, "deadline of every phase of every exchange")
+        ->capture_default_str()
+        ->check(CLI::Range(100u, 600'000u));
+    cmd->add_option("--missing-file", v.missing_file, "a file name the server does not have (HTTP-002)")
+        ->capture_default_str();
+    cmd->footer("Results: pass, warn, fail, skip. Exit codes: 0 no check failed, 1 a check failed, 2 usage.");
+}
+
+int run_validate(const validate_options& v) {
+    auto usage = [](const std::string& m) {
+        std::cerr << "phone-agent validate: " << m << "\n";
+        return 2;
+    };
+    validate::runner_settings s;
+    s.server_url = v.server;
+    std::string error;
+    auto base = common::net::parse_url(v.server, &error);
+    if (!base) return usage("--server: " + error);
+    if (!base->target.ends_with('/')) base->target += '/';
+    s.base = *base;
+    auto model = common::aastra::find_model(v.model);
+    if (auto* err = std::get_if<common::aastra::model_error>(&model)) return usage("--model: " + err->message);
+    s.model = std::get<common::aastra::model_info>(model);
+    if (v.mac) {
+        auto mac = common::aastra::mac_address::parse(*v.mac);
+        if (auto* err = std::get_if<common::aastra::mac_error>(&mac)) return usage("--mac: " + err->message);
+        s.mac = std::get<common::aastra::mac_address>(mac);
+    }
+    s.firmware = v.firmware;
+    s.user = v.user;
+    s.password = v.password;
+    if (v.ca_file) s.ca_file = *v.ca_file;
+    s.system_roots = v.system_roots;
+    s.timeout = std::chrono::milliseconds(v.timeout_ms);
+    s.missing_file = v.missing_file;
+
+    validate::observations obs;
+    try {
+        obs = validate::collect(s, validate::needs_of(validate::check_registry()));
+    } catch (const std::exception& e) {
+        return usage(e.what());
+    }
+    const auto results = validate::evaluate_all(obs);
+    std::cout << "phone-agent validate " << v.server << "\n" << validate::render_table(results) << std::flush;
+    if (v.json_file) {
+        if (auto err = common::fs::write_file_atomically(*v.json_file, validate::render_json(v.server, results))) {
+            std::cerr << "phone-agent validate: --json: " << err->message << "\n";
+            return 2;
+        }
+    }
+    if (v.junit_file) {
+        if (auto err = common::fs::write_file_atomically(*v.junit_file, validate::render_junit(v.server, results))) {
+            std::cerr << "phone-agent validate: --junit: " << err->message << "\n";
+            return 2;
+        }
+    }
+    return validate::exit_code(results);
+}
+
+}  // namespace phone_agent
