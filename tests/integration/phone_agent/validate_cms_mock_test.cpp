@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(http_002_missing_file_not_404_fails) {
 
 BOOST_AUTO_TEST_CASE(http_007_server_not_closing_fails) {
     // stall: the headers go out, then nothing, and the connection stays open.
-    auto m = mock("faults:\n  - {path: \"*aastra.cfg\", stall: true}\n");
+    auto m = mock("faults:\n  - {path: \"*aastra.cfg\", stall: 4s}\n");
     auto o = validate(m.http_url() + dms, {}, 1000);
     expect(o, "HTTP-007", "fail");
 }
