@@ -1,0 +1,432 @@
+// `phone-agent run`'s runtime in-process: one phone_runtime on one io_context thread (the service),
+// driven from the test's main thread over real loopback sockets only: its HTTP and HTTPS servers,
+// Basic auth, Web UI pages, XML push, the control API, cancellable page fetches against a server
+// that never answers, blocking action URIs, and provisioning against the real cms-mock.
+#include "run/phone_runtime.hpp"
+
+#include "common/aastra/mac.hpp"
+#include "common/aastra/models.hpp"
+#include "common/net/dev_ca.hpp"
+#include "common/net/tls_context.hpp"
+#include "logic/server_url.hpp"
+
+#include "child_process.hpp"
+#include "cms_mock_runner.hpp"
+#include "phone_agent_runner.hpp"
+#include "raw_socket.hpp"
+#include "temp_dir.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+using namespace phone_agent;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+namespace {
+
+const std::string admin_auth = "Authorization: Basic YWRtaW46MjIyMjI=\r\n";  // admin:22222
+const std::string user_auth = "Authorization: Basic dXNlcjo=\r\n";           // user:
+const std::string ua_9480i = "Aastra9480i MAC:00-08-5D-00-00-03 V:3.2.2.3077-SIP";
+
+struct reply {
+    unsigned status = 0;
+    std::string head;
+    std::string body;
+};
+
+reply call(std::uint16_t port, const std::string& method, const std::string& target, const std::string& auth,
+           const std::string& body = {}, const std::string& content_type = "application/x-www-form-urlencoded") {
+    std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + auth;
+    if (!body.empty() || method == "POST") {
+        req += "Content-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    }
+    req += "\r\n" + body;
+    auto r = test_support::raw_exchange("127.0.0.1", port, req, 10s);
+    reply out;
+    const auto end = r.received.find("\r\n\r\n");
+    if (r.received.size() > 12 && end != std::string::npos) {
+        out.status = static_cast<unsigned>(std::stoi(r.received.substr(9, 3)));
+        out.head = r.received.substr(0, end);
+        out.body = r.received.substr(end + 4);
+    }
+    return out;
+}
+
+bool contains(std::string_view text, std::string_view needle) { return text.find(needle) != std::string_view::npos; }
+
+// The phone service: its runtime on its own io_context thread. Only HTTP reaches it from the test.
+class phone_under_test {
+public:
+    explicit phone_under_test(const std::filesystem::path& state_dir, std::optional<std::string> server = {},
+                              bool https = false)
+        : ioc_(1), runtime_(ioc_, settings(state_dir, std::move(server))) {
+        http_port_ = test_support::port_of(runtime_.listen("http", {asio::ip::make_address("127.0.0.1"), 0}, nullptr));
+        if (https) {
+            auto ca = std::get<common::tls::dev_ca>(
+                common::tls::dev_ca::load_or_create(state_dir / "web-tls", std::chrono::system_clock::now()));
+            ca_file_ = ca.cert_file();
+            auto files = std::get<common::tls::server_cert_files>(ca.ensure_server_cert(
+                state_dir / "web-tls", common::tls::dev_ca::default_sans(), std::chrono::system_clock::now()));
+            common::tls::tls_config tls;
+            tls.certificate = common::tls::pem_source::from_file(files.cert_file);
+            tls.private_key = common::tls::pem_source::from_file(files.key_file);
+            auto ctx = std::make_shared<asio::ssl::context>(
+                std::move(std::get<asio::ssl::context>(common::tls::make_server_context(tls))));
+            https_url_ = runtime_.listen("https", {asio::ip::make_address("127.0.0.1"), 0}, ctx);
+        }
+        runtime_.start();
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+    ~phone_under_test() {
+        asio::post(ioc_, [this] { runtime_.stop([this] { ioc_.stop(); }); });
+        thread_.join();
+    }
+
+    std::uint16_t port() const { return http_port_; }
+    const std::string& https_url() const { return https_url_; }
+    const std::filesystem::path& ca_file() const { return ca_file_; }
+
+    std::string status() { return call(http_port_, "GET", "/api/status", admin_auth).body; }
+    std::string screen() { return call(http_port_, "GET", "/api/screen", admin_auth).body; }
+    reply key(const std::string& name) {
+        return call(http_port_, "POST", "/api/key", admin_auth, R"({"key":")" + name + R"("})", "application/json");
+    }
+    // Polls /api/status until it contains `needle`.
+    bool wait_status(std::string_view needle, std::chrono::milliseconds timeout = 15s) {
+        const auto until = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < until) {
+            if (contains(status(), needle)) return true;
+            std::this_thread::sleep_for(20ms);
+        }
+        return false;
+    }
+    bool wait_screen(std::string_view needle, std::chrono::milliseconds timeout = 15s) {
+        const auto until = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < until) {
+            if (contains(screen(), needle)) return true;
+            std::this_thread::sleep_for(20ms);
+        }
+        return false;
+    }
+
+private:
+    static run_settings settings(const std::filesystem::path& state_dir, std::optional<std::string> server) {
+        run_settings s{phone_identity{std::get<common::aastra::model_info>(common::aastra::find_model("9480i")),
+                                      std::get<common::aastra::mac_address>(
+                                          common::aastra::mac_address::parse("00085D000003")),
+                                      "3.2.2.3077"},
+                       boot_settings{}, agent_config{}, state_dir, std::nullopt, std::nullopt, push_limits{},
+                       common::http::server_limits{}};
+        s.agent.use_system_roots = false;
+        s.agent.retry.max_attempts = 1;
+        s.boot.retry = s.agent.retry;
+        if (server) {
+            s.boot.local_settings = settings_for(std::get<server_location>(parse_server_url(*server)));
+        }
+        return s;
+    }
+
+    asio::io_context ioc_;
+    phone_runtime runtime_;
+    std::uint16_t http_port_ = 0;
+    std::string https_url_;
+    std::filesystem::path ca_file_;
+    std::thread thread_;
+};
+
+// A server that accepts connections and never answers; it reads what arrives, and closes its end
+// as soon as the client closes. Runs on a plain thread with poll(), not Asio.
+class silent_server {
+public:
+    silent_server() {
+        listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = 0;
+        BOOST_TEST_REQUIRE(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        BOOST_TEST_REQUIRE(::listen(listen_fd_, 512) == 0);
+        socklen_t len = sizeof addr;
+        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+        port_ = ntohs(addr.sin_port);
+        thread_ = std::thread([this] { loop(); });
+    }
+    ~silent_server() {
+        stop_ = true;
+        thread_.join();
+        for (auto& c : conns_) ::close(c.fd);
+        ::close(listen_fd_);
+    }
+    std::uint16_t port() const { return port_; }
+    std::size_t accepted() const { return accepted_; }
+    std::size_t closed_by_client() const { return closed_; }
+    std::size_t open() const { return accepted_ - closed_; }
+    std::string first_request() {
+        std::lock_guard lock(mutex_);
+        return first_request_;
+    }
+    bool wait(const std::function<bool()>& pred, std::chrono::milliseconds timeout) const {
+        const auto until = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < until) {
+            if (pred()) return true;
+            std::this_thread::sleep_for(10ms);
+        }
+        return pred();
+    }
+
+private:
+    struct conn {
+        int fd;
+        std::string data;
+    };
+    void loop() {
+        while (!stop_) {
+            std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
+            for (auto& c : conns_) fds.push_back({c.fd, POLLIN, 0});
+            if (::poll(fds.data(), fds.size(), 20) <= 0) continue;
+            if (fds[0].revents & POLLIN) {
+                int fd = ::accept(listen_fd_, nullptr, nullptr);
+                if (fd >= 0) {
+                    conns_.push_back({fd, {}});
+                    ++accepted_;
+                }
+            }
+            for (std::size_t i = 1; i < fds.size(); ++i) {
+                if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+                auto it = std::find_if(conns_.begin(), conns_.end(), [&](const conn& c) { return c.fd == fds[i].fd; });
+                char buf[4096];
+                auto n = ::recv(it->fd, buf, sizeof buf, 0);
+                if (n > 0) {
+                    it->data.append(buf, static_cast<std::size_t>(n));
+                    std::lock_guard lock(mutex_);
+                    if (first_request_.empty() && contains(it->data, "\r\n\r\n")) first_request_ = it->data;
+                } else {
+                    ::close(it->fd);
+                    conns_.erase(it);
+                    ++closed_;
+                }
+            }
+        }
+    }
+
+    int listen_fd_ = -1;
+    std::uint16_t port_ = 0;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::atomic<std::size_t> accepted_{0};
+    std::atomic<std::size_t> closed_{0};
+    std::vector<conn> conns_;
+    std::mutex mutex_;
+    std::string first_request_;
+};
+
+std::size_t open_fds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(run_runtime)
+
+BOOST_AUTO_TEST_CASE(web_ui_logins_pages_and_https) {
+    test_support::temp_dir state("run-webui");
+    phone_under_test phone(state.path(), std::nullopt, true);
+
+    auto anon = call(phone.port(), "GET", "/sysinfo.html", "");
+    BOOST_TEST(anon.status == 401u);
+    BOOST_TEST(contains(anon.head, "WWW-Authenticate: Basic realm=\"Aastra 9480i\""), anon.head);
+    BOOST_TEST(contains(anon.head, "Server: Aragorn"), anon.head);
+    BOOST_TEST(call(phone.port(), "GET", "/sysinfo.html", "Authorization: Basic YWRtaW46MjIyMjM=\r\n").status == 401u);
+
+    auto info = call(phone.port(), "GET", "/sysinfo.html", admin_auth);
+    BOOST_TEST(info.status == 200u);
+    BOOST_TEST(contains(info.head, "Server: Aragorn"));
+    BOOST_TEST(contains(info.body, "00-08-5D-00-00-03"));
+    BOOST_TEST(contains(info.body, "9480i Revision 0"));
+
+    // The user login sees sysinfo and the phone page, not the configuration.
+    BOOST_TEST(call(phone.port(), "GET", "/sysinfo.html", user_auth).status == 200u);
+    BOOST_TEST(call(phone.port(), "GET", "/phone.html", user_auth).status == 200u);
+    BOOST_TEST(call(phone.port(), "GET", "/localcfg.html", user_auth).status == 403u);
+    BOOST_TEST(call(phone.port(), "GET", "/api/status", user_auth).status == 403u);
+    BOOST_TEST(call(phone.port(), "GET", "/nope.html", admin_auth).status == 404u);
+
+    // Configuration Server form: stored in the local layer, shown by /localcfg.html.
+    auto bad = call(phone.port(), "POST", "/configurationServer.html", admin_auth, "httpport=99999");
+    BOOST_TEST(bad.status == 400u);
+    BOOST_TEST(contains(bad.body, "httpport"));
+    auto saved = call(phone.port(), "POST", "/configurationServer.html", admin_auth,
+                      "protocol=HTTP&httpserv=127.0.0.1&httppath=dms%2FAastra9480i&httpport=9&postList=10.9.9.9");
+    BOOST_TEST(saved.status == 200u);
+    BOOST_TEST(contains(saved.body, "Provisioning complete"));
+    auto local = call(phone.port(), "GET", "/localcfg.html", admin_auth);
+    BOOST_TEST(contains(local.body, "http server: 127.0.0.1"), local.body);
+    BOOST_TEST(contains(local.body, "xml application post list: 10.9.9.9"), local.body);
+    BOOST_TEST(contains(test_support::read_file(state / "local.cfg"), "http port: 9"));
+    // The re-provisioning it started fails (nothing listens on port 9) and says so.
+    BOOST_TEST(phone.wait_status("\"provisioning\":\"network_error\""), phone.status());
+
+    // The same UI over HTTPS, verified against the phone's dev CA.
+    auto r = test_support::run({"curl", "-s", "-i", "--max-time", "10", "--cacert", phone.ca_file().string(), "-u",
+                                "admin:22222", phone.https_url() + "/sysinfo.html"},
+                               20s);
+    BOOST_TEST((r.exit_code == 0));
+    BOOST_TEST(contains(r.stdout_text, "HTTP/1.1 200"), r.stdout_text);
+    BOOST_TEST(contains(r.stdout_text, "Server: Aragorn"));
+    BOOST_TEST(contains(r.stdout_text, "00-08-5D-00-00-03"));
+}
+
+BOOST_AUTO_TEST_CASE(xml_push_needs_the_post_list_and_fits_the_limit) {
+    test_support::temp_dir state("run-push");
+    const std::string screen_xml =
+        "<AastraIPPhoneTextScreen><Title>Pushed+Title</Title><Text>hello</Text></AastraIPPhoneTextScreen>";
+    {
+        phone_under_test phone(state.path());
+        // Not in the (empty) post list: refused, nothing shown. No login is needed for push.
+        auto refused = call(phone.port(), "POST", "/", "", "xml=" + screen_xml, "text/xml");
+        BOOST_TEST(refused.status == 403u);
+        BOOST_TEST(!contains(phone.screen(), "Pushed"));
+
+        BOOST_TEST(call(phone.port(), "POST", "/configurationServer.html", admin_auth, "postList=127.0.0.1").status ==
+                   200u);
+        auto raw = call(phone.port(), "POST", "/", "", "xml=" + screen_xml, "text/xml");
+        BOOST_TEST(raw.status == 200u);
+        BOOST_TEST(contains(phone.screen(), "\"title\":\"Pushed+Title\""), phone.screen());
+
+        // URL-encoded, as in the AG2x example.
+        auto encoded = call(phone.port(), "POST", "/", admin_auth,
+                            "xml=%3CAastraIPPhoneTextScreen%3E%3CTitle%3EEncoded%3C%2FTitle%3E%3CText%3Ex%3C%2FText%3E"
+                            "%3C%2FAastraIPPhoneTextScreen%3E");
+        BOOST_TEST(encoded.status == 200u);
+        BOOST_TEST(contains(phone.screen(), "\"title\":\"Encoded\""), phone.screen());
+
+        auto big = "<AastraIPPhoneTextScreen><Title>B</Title><Text>" + std::string(10000, 'x') +
+                   "</Text></AastraIPPhoneTextScreen>";
+        BOOST_TEST(call(phone.port(), "POST", "/", "", "xml=" + big, "text/xml").status == 413u);
+        BOOST_TEST(contains(phone.status(), "\"pushes_accepted\":2"));
+        BOOST_TEST(contains(phone.status(), "\"pushes_refused\":2"));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(page_fetches_are_cancellable_and_never_block_the_ui) {
+    test_support::temp_dir state("run-fetch");
+    silent_server slow;
+    state.write("local.cfg", "softkey1 type: xml\nsoftkey1 label: Slow\nsoftkey1 value: http://127.0.0.1:" +
+                                 std::to_string(slow.port()) + "/page.xml?n=$$LOCALIP$$\nxml get timeout: 0\n");
+    phone_under_test phone(state.path());
+    BOOST_TEST_REQUIRE(phone.wait_screen("\"label\":\"Slow\""), phone.screen());
+    const auto baseline = open_fds();
+
+    // 100 page fetches: each press of the xml softkey aborts the pending fetch and starts a new one.
+    for (int i = 0; i < 100; ++i) {
+        auto r = phone.key("softkey1");
+        BOOST_TEST_REQUIRE(r.status == 200u);
+    }
+    BOOST_TEST(slow.wait([&] { return slow.accepted() == 100; }, 10s), slow.accepted());
+    // Every superseded fetch closed its socket: only the last one is still open.
+    BOOST_TEST(slow.wait([&] { return slow.closed_by_client() == 99; }, 10s), slow.closed_by_client());
+    BOOST_TEST(contains(phone.screen(), "\"loading\":true"), phone.screen());
+    const auto request = slow.first_request();
+    BOOST_TEST(contains(request, "GET /page.xml?n=127.0.0.1 HTTP/1.1"), request);
+    BOOST_TEST(contains(request, "User-Agent: " + ua_9480i), request);
+    BOOST_TEST(contains(request, "Accept-Language: en"), request);
+
+    // While a fetch is pending the control API answers at once.
+    std::vector<double> ms;
+    for (int i = 0; i < 200; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = call(phone.port(), "GET", "/api/screen", admin_auth);
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        BOOST_TEST_REQUIRE(r.status == 200u);
+    }
+    std::sort(ms.begin(), ms.end());
+    BOOST_TEST_MESSAGE("GET /api/screen p50 " << ms[100] << " ms, p99 " << ms[197] << " ms");
+    BOOST_TEST(ms[197] < 20.0);
+
+    // GOODBYE aborts the last fetch: the socket closes and the screen is restored.
+    auto bye = phone.key("goodbye");
+    BOOST_TEST(bye.status == 200u);
+    BOOST_TEST(contains(bye.body, "\"loading\":false"), bye.body);
+    BOOST_TEST(contains(bye.body, "\"kind\":\"idle\""), bye.body);
+    BOOST_TEST(slow.wait([&] { return slow.closed_by_client() == 100; }, 10s), slow.closed_by_client());
+    BOOST_TEST(phone.wait_status("\"fetches_in_flight\":0"), phone.status());
+    BOOST_TEST(slow.wait([&] { return open_fds() <= baseline; }, 5s), open_fds() << " > " << baseline);
+}
+
+BOOST_AUTO_TEST_CASE(keys_wait_for_a_blocking_action_uri) {
+    test_support::temp_dir state("run-action");
+    silent_server slow;
+    const auto port = std::to_string(slow.port());
+    // The startup action URI goes to a server that never answers; `xml get timeout` ends it.
+    state.write("local.cfg", "action uri startup: http://127.0.0.1:" + port + "/startup?ip=$$LOCALIP$$\n" +
+                                 "xml get timeout: 2\nsoftkey1 type: xml\nsoftkey1 label: K\n" +
+                                 "softkey1 value: http://127.0.0.1:" + port + "/k.xml\n");
+    phone_under_test phone(state.path());
+    BOOST_TEST_REQUIRE(slow.wait([&] { return slow.accepted() == 1; }, 15s));
+    BOOST_TEST(contains(slow.first_request(), "GET /startup?ip=127.0.0.1 HTTP/1.1"), slow.first_request());
+    BOOST_TEST(contains(phone.status(), "\"action_uri_pending\":true"), phone.status());
+
+    // The key is queued, not applied: no page fetch starts while the action URI blocks.
+    phone.key("softkey1");
+    BOOST_TEST(contains(phone.status(), "\"queued_keys\":1"), phone.status());
+    BOOST_TEST(slow.accepted() == 1u);
+    // After the timeout the action URI fails and the queued key runs.
+    BOOST_TEST(slow.wait([&] { return slow.accepted() == 2; }, 10s), slow.accepted());
+    BOOST_TEST(contains(phone.status(), "\"queued_keys\":0"), phone.status());
+    BOOST_TEST(contains(phone.screen(), "\"loading\":true"), phone.screen());
+}
+
+BOOST_AUTO_TEST_CASE(provisions_from_cms_mock_and_fetches_with_the_aastra_user_agent) {
+    test_support::cms_mock_runner mock;
+    test_support::temp_dir state("run-cms");
+    // Local settings as a user would leave them in the Web UI: an XML key and the startup URI.
+    state.write("local.cfg", "softkey2 type: xml\nsoftkey2 label: Menu\nsoftkey2 value: " + mock.http_url() +
+                                 "/dms/Aastra9480i/menu.xml\naction uri startup: " + mock.http_url() +
+                                 "/startup.php?ip=$$LOCALIP$$\n");
+    phone_under_test phone(state.path(), mock.http_url() + "/dms/Aastra9480i/");
+    BOOST_TEST_REQUIRE(phone.wait_status("\"provisioning\":\"provisioned\""), phone.status());
+    BOOST_TEST(contains(call(phone.port(), "GET", "/servercfg.html", admin_auth).body, "sip"));
+
+    auto journal = [&] {
+        return test_support::run({"curl", "-s", "--max-time", "10", mock.admin_url() + "/_admin/journal?limit=1000"},
+                                 20s)
+            .stdout_text;
+    };
+    // The startup action URI fired after the boot.
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!contains(journal(), "/startup.php?ip=127.0.0.1") && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(50ms);
+    }
+    auto j = journal();
+    BOOST_TEST(contains(j, "/dms/Aastra9480i/aastra.cfg"));
+    BOOST_TEST(contains(j, "/startup.php?ip=127.0.0.1"), test_support::tail(j));
+    BOOST_TEST(contains(j, ua_9480i));
+
+    // A page fetch through the XML key: cms-mock has no menu.xml, the phone says so.
+    BOOST_TEST(phone.key("softkey2").status == 200u);
+    BOOST_TEST(phone.wait_screen("HTTP error 404"), phone.screen());
+    BOOST_TEST(contains(journal(), "/dms/Aastra9480i/menu.xml"));
+
+    // check-sync provisions again.
+    BOOST_TEST(call(phone.port(), "POST", "/api/check-sync", admin_auth).status == 202u);
+    BOOST_TEST(phone.wait_status("\"boots\":2"), phone.status());
+    BOOST_TEST(test_support::count_occurrences(journal(), "/dms/Aastra9480i/aastra.cfg") >= 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
