@@ -1,7 +1,6 @@
 #include "boot_driver.hpp"
 
 #include "common/crypto/hash.hpp"
-#include "common/net/tls_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -64,7 +63,36 @@ std::optional<std::string> read_optional(const stdfs::path& p) {
     return ss.str();
 }
 
+void append_key(std::string& key, const common::tls::pem_source& p) {
+    key += p.file.empty() ? "pem:" + p.pem : "file:" + p.file.string();
+    key += '\0';
+}
+
 }  // namespace
+
+std::variant<std::shared_ptr<asio::ssl::context>, common::tls::tls_error> tls_context_cache::get(
+    const common::tls::tls_config& cfg) {
+    // Every field make_client_context reads, in a fixed order.
+    std::string key;
+    for (bool b : {cfg.use_system_roots, cfg.verify_peer, cfg.verify_hostname, cfg.check_expiry, cfg.legacy_tls10,
+                   cfg.request_ssl3}) {
+        key += b ? '1' : '0';
+    }
+    key += std::to_string(static_cast<int>(cfg.min_version)) + "/" +
+           (cfg.max_version ? std::to_string(static_cast<int>(*cfg.max_version)) : "-") + '\0';
+    key += cfg.cipher_list + '\0' + cfg.ciphersuites + '\0' + cfg.server_name + '\0';
+    append_key(key, cfg.certificate);
+    append_key(key, cfg.private_key);
+    for (const auto& p : cfg.chain) append_key(key, p);
+    key += '\n';
+    for (const auto& p : cfg.ca_files) append_key(key, p);
+    if (auto it = by_settings_.find(key); it != by_settings_.end()) return it->second;
+    auto made = common::tls::make_client_context(cfg);
+    if (auto* err = std::get_if<common::tls::tls_error>(&made)) return std::move(*err);
+    auto ctx = std::make_shared<asio::ssl::context>(std::move(std::get<asio::ssl::context>(made)));
+    by_settings_.emplace(std::move(key), ctx);
+    return ctx;
+}
 
 persisted_layers load_state(const stdfs::path& state_dir) {
     stdfs::create_directories(state_dir);
@@ -200,7 +228,7 @@ common::net::fetch_limits boot_driver::limits(std::uint64_t body_limit) const {
 std::optional<common::net::fetch_result> boot_driver::prepare(const std::string& url,
                                                               const std::vector<header_field>& headers,
                                                               common::net::fetch_request& out,
-                                                              std::optional<asio::ssl::context>& ctx,
+                                                              std::shared_ptr<asio::ssl::context>& ctx,
                                                               common::tls::tls_config& tls) const {
     common::net::fetch_result failed;
     std::string error;
@@ -215,27 +243,37 @@ std::optional<common::net::fetch_result> boot_driver::prepare(const std::string&
     for (const auto& h : headers) out.headers.push_back({h.name, h.value});
     if (out.url.scheme == "https") {
         tls = tls_settings();
+        if (settings_.tls_cache) {
+            auto cached = settings_.tls_cache->get(tls);
+            if (auto* err = std::get_if<common::tls::tls_error>(&cached)) {
+                failed.error = common::net::fetch_error::tls;
+                failed.detail = err->message;
+                return failed;
+            }
+            ctx = std::get<std::shared_ptr<asio::ssl::context>>(cached);
+            return std::nullopt;
+        }
         auto made = common::tls::make_client_context(tls);
         if (auto* err = std::get_if<common::tls::tls_error>(&made)) {
             failed.error = common::net::fetch_error::tls;
             failed.detail = err->message;
             return failed;
         }
-        ctx.emplace(std::move(std::get<asio::ssl::context>(made)));
+        ctx = std::make_shared<asio::ssl::context>(std::move(std::get<asio::ssl::context>(made)));
     }
     return std::nullopt;
 }
 
 asio::awaitable<boot_event> boot_driver::send(asio::any_io_executor ex, const action::send_request& r) {
     common::net::fetch_request fr;
-    std::optional<asio::ssl::context> ctx;
+    std::shared_ptr<asio::ssl::context> ctx;
     common::tls::tls_config tls;
     common::net::fetch_result res;
     std::string body;
     if (auto failed = prepare(r.url, r.headers, fr, ctx, tls)) {
         res = std::move(*failed);
     } else {
-        res = co_await common::net::fetch_to_string(ex, fr, limits(r.body_limit), ctx ? &*ctx : nullptr, tls, body);
+        res = co_await common::net::fetch_to_string(ex, fr, limits(r.body_limit), ctx.get(), tls, body);
     }
     observer_.exchange(r.step, r.file, res,
                        !r.headers.empty() && find_header(r.headers, "Authorization").has_value());
@@ -260,13 +298,13 @@ asio::awaitable<boot_event> boot_driver::download(asio::any_io_executor ex, cons
     common::crypto::hasher sha(common::crypto::hash_algorithm::sha256);
     std::string write_error;
     common::net::fetch_request fr;
-    std::optional<asio::ssl::context> ctx;
+    std::shared_ptr<asio::ssl::context> ctx;
     common::tls::tls_config tls;
     common::net::fetch_result res;
     if (auto failed = prepare(d.url, d.headers, fr, ctx, tls)) {
         res = std::move(*failed);
     } else {
-        res = co_await common::net::fetch(ex, fr, limits(d.body_limit), ctx ? &*ctx : nullptr, tls,
+        res = co_await common::net::fetch(ex, fr, limits(d.body_limit), ctx.get(), tls,
                                           [&](std::span<const char> piece) {
                                               std::string_view chunk(piece.data(), piece.size());
                                               if (writer_) {

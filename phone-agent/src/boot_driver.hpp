@@ -9,14 +9,18 @@
 
 #include "common/fs/atomic_file.hpp"
 #include "common/net/http_client.hpp"
+#include "common/net/tls_context.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace phone_agent {
@@ -33,12 +37,27 @@ protected:
     ~boot_observer() = default;
 };
 
+// Client TLS contexts shared by phones whose TLS settings are identical (a fleet): building one
+// loads the system roots and the CA files, milliseconds of CPU that would otherwise be spent on
+// every HTTPS request. A real phone loads its trust store once, too. Files are read when a
+// context is first built for a given set of settings. Not thread-safe.
+class tls_context_cache {
+public:
+    std::variant<std::shared_ptr<boost::asio::ssl::context>, common::tls::tls_error> get(
+        const common::tls::tls_config& cfg);
+
+private:
+    std::map<std::string, std::shared_ptr<boost::asio::ssl::context>, std::less<>> by_settings_;
+};
+
 struct boot_driver_settings {
     agent_config agent;
     // Where server.cfg, local.cfg, firmware/ and certificates/ live. nullopt: nothing is written;
     // firmware is hashed and dropped, downloaded certificates are trusted from memory.
     std::optional<std::filesystem::path> state_dir;
     std::optional<std::filesystem::path> ca_file;
+    // nullptr: a fresh context per HTTPS request, as `boot` does.
+    tls_context_cache* tls_cache = nullptr;
 };
 
 // One phone. `settings`, `fsm` and `observer` must outlive the driver and every run() awaitable.
@@ -58,7 +77,7 @@ private:
     common::net::fetch_limits limits(std::uint64_t body_limit) const;
     std::optional<common::net::fetch_result> prepare(const std::string& url, const std::vector<header_field>& headers,
                                                      common::net::fetch_request& out,
-                                                     std::optional<boost::asio::ssl::context>& ctx,
+                                                     std::shared_ptr<boost::asio::ssl::context>& ctx,
                                                      common::tls::tls_config& tls) const;
     boost::asio::awaitable<boot_event> send(boost::asio::any_io_executor ex, const action::send_request& r);
     boost::asio::awaitable<boot_event> download(boost::asio::any_io_executor ex, const action::download_to_file& d);

@@ -55,7 +55,7 @@ int run_boot(const boot_request& req) {
     report.begin(fsm.user_agent());
 
     asio::io_context ioc{1};
-    const boot_driver_settings settings{req.agent, req.state_dir, req.ca_file};
+    const boot_driver_settings settings{req.agent, req.state_dir, req.ca_file, nullptr};
     report_observer observer(report);
     boot_driver driver(settings, fsm, observer);
     std::optional<boot_outcome> outcome;

@@ -173,7 +173,7 @@ private:
     asio::awaitable<void> run_phone(std::size_t index, clock_type::time_point intended, clock_type::time_point started) {
         const auto& phone = req_.phones[index];
         const auto& model = req_.models[phone.model_index];
-        boot_driver_settings settings{req_.agent, std::nullopt, req_.ca_file};
+        boot_driver_settings settings{req_.agent, std::nullopt, req_.ca_file, &tls_cache_};
         persisted_layers last_good;
         std::string firmware = req_.firmware;
         if (req_.state_dir) {
@@ -265,6 +265,7 @@ private:
 
     const fleet_request& req_;
     fleet_stats stats_;
+    tls_context_cache tls_cache_;
     std::map<error_class, std::string> error_examples_;
     clock_type::time_point started_at_, ended_at_;
     std::size_t in_flight_ = 0;
