@@ -448,10 +448,15 @@ asio::awaitable<void> phone_runtime::run_fetch(std::uint64_t id, std::string url
             common::net::fetch_limits limits;
             limits.connect_timeout = settings_.agent.timeouts.connect;
             limits.tls_timeout = settings_.agent.timeouts.tls;
-            // `xml get timeout` 0 means the phone waits forever; cancellation still ends it.
+            // `xml get timeout` 0 means a page fetch waits forever (GOODBYE still ends it). An
+            // action URI blocks the keys, so it is bounded by the agent's response timeout then:
+            // a dead server must not hang the phone (AG33 3-46).
             const auto xml_timeout = config_.get_int("xml get timeout", 0, 0, 86400);
-            const std::chrono::milliseconds wait = xml_timeout > 0 ? std::chrono::seconds(xml_timeout)
-                                                                   : std::chrono::hours(24 * 365);
+            const bool blocks_keys = inflight_.count(id) != 0 && inflight_.at(id)->blocking;
+            const std::chrono::milliseconds wait =
+                xml_timeout > 0 ? std::chrono::milliseconds(std::chrono::seconds(xml_timeout))
+                : blocks_keys   ? settings_.agent.timeouts.response
+                                : std::chrono::milliseconds(std::chrono::hours(24 * 365));
             limits.response_timeout = wait;
             limits.body_idle_timeout = wait;
             limits.body_limit = 1024 * 1024;
