@@ -289,6 +289,18 @@ BOOST_AUTO_TEST_CASE(web_ui_logins_pages_and_https) {
     // The re-provisioning it started fails (nothing listens on port 9) and says so.
     BOOST_TEST(phone.wait_status("\"provisioning\":\"network_error\""), phone.status());
 
+    // Restart from the Web UI runs the boot again.
+    auto reset = call(phone.port(), "POST", "/reset.html", admin_auth, "resetOption=0");
+    BOOST_TEST(reset.status == 200u);
+    BOOST_TEST(phone.wait_status("\"boots\":3"), phone.status());
+    BOOST_TEST(call(phone.port(), "POST", "/reset.html", admin_auth, "resetOption=9").status == 400u);
+
+    // The phone page takes key presses from plain HTML forms.
+    auto pressed = call(phone.port(), "POST", "/phone.html", user_auth, "key=goodbye");
+    BOOST_TEST(pressed.status == 200u);
+    BOOST_TEST(contains(pressed.body, R"(<button name="key" value="goodbye">)"));
+    BOOST_TEST(call(phone.port(), "POST", "/phone.html", user_auth, "key=bogus").status == 400u);
+
     // The same UI over HTTPS, verified against the phone's dev CA.
     auto r = test_support::run({"curl", "-s", "-i", "--max-time", "10", "--cacert", phone.ca_file().string(), "-u",
                                 "admin:22222", phone.https_url() + "/sysinfo.html"},
