@@ -340,6 +340,15 @@ BOOST_AUTO_TEST_CASE(xml_push_needs_the_post_list_and_fits_the_limit) {
         BOOST_TEST(call(phone.port(), "POST", "/", "", "xml=" + big, "text/xml").status == 413u);
         BOOST_TEST(contains(phone.status(), "\"pushes_accepted\":2"));
         BOOST_TEST(contains(phone.status(), "\"pushes_refused\":2"));
+
+        // The screen's clock runs: an object with Timeout="1" returns to idle by itself.
+        auto timed = call(phone.port(), "POST", "/", "",
+                          "xml=<AastraIPPhoneTextScreen Timeout=\"1\"><Title>Brief</Title><Text>t</Text>"
+                          "</AastraIPPhoneTextScreen>",
+                          "text/xml");
+        BOOST_TEST(timed.status == 200u);
+        BOOST_TEST(contains(phone.screen(), "\"title\":\"Brief\""), phone.screen());
+        BOOST_TEST(phone.wait_screen("\"kind\":\"idle\"", 5s), phone.screen());
     }
 }
 
@@ -417,6 +426,17 @@ BOOST_AUTO_TEST_CASE(keys_wait_for_a_blocking_action_uri) {
     BOOST_TEST(slow.wait([&] { return slow.accepted() == 2; }, 10s), slow.accepted());
     BOOST_TEST(contains(phone.status(), "\"queued_keys\":0"), phone.status());
     BOOST_TEST(contains(phone.screen(), "\"loading\":true"), phone.screen());
+}
+
+BOOST_AUTO_TEST_CASE(action_uri_poll_fires_every_interval) {
+    test_support::temp_dir state("run-poll");
+    silent_server slow;
+    state.write("local.cfg", "action uri poll: http://127.0.0.1:" + std::to_string(slow.port()) +
+                                 "/poll\naction uri poll interval: 1\nxml get timeout: 1\n");
+    phone_under_test phone(state.path());
+    BOOST_TEST(slow.wait([&] { return slow.accepted() >= 3; }, 10s), slow.accepted());
+    BOOST_TEST(contains(slow.first_request(), "GET /poll HTTP/1.1"), slow.first_request());
+    BOOST_TEST(contains(slow.first_request(), "User-Agent: " + ua_9480i));
 }
 
 BOOST_AUTO_TEST_CASE(provisions_from_cms_mock_and_fetches_with_the_aastra_user_agent) {
