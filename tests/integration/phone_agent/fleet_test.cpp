@@ -147,6 +147,18 @@ BOOST_AUTO_TEST_CASE(fifty_phones_provision_over_http_with_sane_figures) {
     BOOST_REQUIRE(strict.report.is_object());
     BOOST_TEST(!strict.report.at("passed").as_bool());
     BOOST_TEST(num(strict.report, {"phones", "provisioned"}) == 5);
+
+    // --duration stops the storm early: phones whose slot comes later are not started.
+    auto cut = run_fleet({"--server", mock.http_url() + "/", "--mac-start", mac_of(0), "--count", "40",
+                          "--storm-window", "4s", "--duration", "500ms"},
+                         dir);
+    BOOST_TEST(cut.exit_code.value_or(-1) == 0);
+    BOOST_REQUIRE(cut.report.is_object());
+    const auto started = num(cut.report, {"phones", "started"});
+    BOOST_TEST(started >= 1);
+    BOOST_TEST(started <= 6);  // slots every 100 ms: 0, 100, ..., 400 ms are before 500 ms
+    BOOST_TEST(started + num(cut.report, {"phones", "not_started"}) == 40);
+    BOOST_TEST(cut.report.at("elapsed_s").to_number<double>() < 3.0);
 }
 
 BOOST_AUTO_TEST_CASE(https_fleet_with_storm_window_and_source_addresses) {
