@@ -47,7 +47,8 @@ outcome validate(const std::string& server, std::optional<std::filesystem::path>
     outcome o;
     o.exit_code = phone_agent::run_validate(v);
     o.json_text = read_file(out / "result.json");
-    for (const auto& c : json::parse(o.json_text).at("checks").as_array()) {
+    const auto doc = json::parse(o.json_text);  // kept: the loop below points into it
+    for (const auto& c : doc.at("checks").as_array()) {
         const std::string id(c.at("id").as_string());
         o.result[id] = std::string(c.at("result").as_string());
         o.seen[id] = std::string(c.at("seen").as_string());
