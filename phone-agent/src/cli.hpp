@@ -1,6 +1,8 @@
 // Command-line interface of phone-agent: one sub-command per mode.
 #pragma once
 
+#include "run/run_command.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
@@ -46,6 +48,7 @@ struct fleet_options {
 struct cli {
     boot_options boot;
     fleet_options fleet;
+    run_options run;
     CLI::App* boot_cmd = nullptr;
     CLI::App* fleet_cmd = nullptr;
 };

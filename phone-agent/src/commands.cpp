@@ -162,6 +162,7 @@ int run_cli(int argc, char** argv) {
         return code == 0 ? 0 : 2;
     }
     spdlog::set_level(spdlog::level::warn);
+    if (app.got_subcommand("run")) return run_phone(c.run);
     if (c.boot_cmd->parsed()) return boot_command(c.boot, c.boot_cmd->count("--firmware") > 0);
     if (c.fleet_cmd->parsed()) {
         std::string command_line;
