@@ -64,7 +64,9 @@ int run_boot(const boot_request& req) {
         auto result = co_await driver.run(event::start{});
         if (result.status == boot_status::force_login_required && req.login) {
             report.note("force login: logging in as '" + req.login->username + "'");
-            result = co_await driver.run(event::login{req.login->username, req.login->password});
+            // Named first: g++ 12 miscompiles a temporary passed straight into a coroutine call here.
+            boot_event login_event{event::login{req.login->username, req.login->password}};
+            result = co_await driver.run(std::move(login_event));
         }
         outcome = std::move(result);
     };

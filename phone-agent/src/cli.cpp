@@ -9,6 +9,7 @@ void add_commands(CLI::App& app, cli& c) {
     app.require_subcommand(1);
     auto& b = c.boot;
     add_run_command(app, c.run);
+    add_validate_command(app, c.validate);
     c.boot_cmd = app.add_subcommand("boot", "provision one phone from a server and exit (0 = provisioned)");
     c.boot_cmd->add_option("--server", b.server, "provisioning server URL, e.g. https://host:8443/dms/Aastra9480i/")->required();
     c.boot_cmd->add_option("--mac", b.mac, "MAC address, 12 hex digits (separators allowed)")->required();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "run/run_command.hpp"
+#include "validate/validate_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -49,6 +50,7 @@ struct cli {
     boot_options boot;
     fleet_options fleet;
     run_options run;
+    validate_options validate;
     CLI::App* boot_cmd = nullptr;
     CLI::App* fleet_cmd = nullptr;
 };

@@ -163,6 +163,7 @@ int run_cli(int argc, char** argv) {
     }
     spdlog::set_level(spdlog::level::warn);
     if (app.got_subcommand("run")) return run_phone(c.run);
+    if (app.got_subcommand("validate")) return run_validate(c.validate);
     if (c.boot_cmd->parsed()) return boot_command(c.boot, c.boot_cmd->count("--firmware") > 0);
     if (c.fleet_cmd->parsed()) {
         std::string command_line;

@@ -124,6 +124,10 @@ std::optional<std::string> password_for(const auth_settings& settings, const aut
             if (directory) {
                 if (const auto* d = directory(user)) return device_password(*d);
             }
+            // A phone that logged in answers every later file with its user login.
+            if (settings.force_login && dev && !dev->user_username.empty() && user == dev->user_username) {
+                return user_password(*dev);
+            }
             break;
         case credential_source::device:
             if (dev && user == dev->device_username) return device_password(*dev);
@@ -148,6 +152,7 @@ std::vector<std::string> userhash_candidates(const auth_settings& settings, cons
         case credential_source::shared:
             out.push_back(settings.shared_username);
             if (dev) out.push_back(dev->device_username);
+            if (settings.force_login && dev && !dev->user_username.empty()) out.push_back(dev->user_username);
             break;
         case credential_source::device:
             if (dev) out.push_back(dev->device_username);

@@ -97,6 +97,11 @@ constexpr std::string_view plain_keys[] = {
     "sips persistent tls",
     "sip persistent tls keep alive",
     "contact rcs",
+    "firmware version",
+    "time server disabled",
+    "time server1",
+    "time server2",
+    "time server3",
 };
 
 constexpr std::string_view key_attributes[] = {"type", "label", "value", "line"};

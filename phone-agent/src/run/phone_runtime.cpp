@@ -277,7 +277,9 @@ asio::awaitable<void> phone_runtime::provision_loop() {
         boot_driver driver(driver_settings, fsm, observer);
         auto outcome = co_await driver.run(event::start{});
         if (outcome.status == boot_status::force_login_required && settings_.login) {
-            outcome = co_await driver.run(event::login{settings_.login->username, settings_.login->password});
+            // Named first: g++ 12 miscompiles a temporary passed straight into a coroutine call here.
+            boot_event login_event{event::login{settings_.login->username, settings_.login->password}};
+            outcome = co_await driver.run(std::move(login_event));
         }
         config_ = fsm.config();
         firmware_ = fsm.firmware();
