@@ -18,6 +18,15 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
+// The phone shows "Bad Certificate" when it refuses a server certificate; keep OpenSSL's reason.
+std::string phone_wording(const common::net::fetch_result& res) {
+    if (res.error == common::net::fetch_error::tls &&
+        res.detail.find("certificate verify failed") != std::string::npos) {
+        return "Bad Certificate (" + res.detail + ")";
+    }
+    return res.detail;
+}
+
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 std::string random_cnonce() {
@@ -278,7 +287,7 @@ asio::awaitable<boot_event> boot_driver::send(asio::any_io_executor ex, const ac
     observer_.exchange(r.step, r.file, res,
                        !r.headers.empty() && find_header(r.headers, "Authorization").has_value());
     if (!res.ok()) {
-        co_return event::transport_error{failure_of(res.error), res.detail, timings_of(res)};
+        co_return event::transport_error{failure_of(res.error), phone_wording(res), timings_of(res)};
     }
     co_return event::http_response{res.status, headers_of(res), std::move(body), timings_of(res)};
 }
@@ -325,7 +334,7 @@ asio::awaitable<boot_event> boot_driver::download(asio::any_io_executor ex, cons
     out.timings = timings_of(res);
     if (!res.ok()) {
         out.failure = failure_of(res.error);
-        out.detail = write_error.empty() ? res.detail : write_error;
+        out.detail = write_error.empty() ? phone_wording(res) : write_error;
     }
     co_return out;
 }

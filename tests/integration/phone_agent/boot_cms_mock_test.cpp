@@ -395,6 +395,7 @@ BOOST_AUTO_TEST_CASE(untrusted_certificate_then_validation_off_in_local_cfg) {
     auto r = run_boot(o);  // no --ca: cms-mock's development CA is unknown
     BOOST_TEST((r.exit_code && *r.exit_code == 4), "exit " << r.exit_code.value_or(-1) << ": " << tail(r.stderr_text));
     BOOST_TEST(r.stderr_text.find("certificate verify failed") != std::string::npos, tail(r.stderr_text, 300));
+    BOOST_TEST(r.stderr_text.find("Bad Certificate") != std::string::npos, tail(r.stderr_text, 300));
     BOOST_TEST(journal(mock).empty());  // nothing reached HTTP
     BOOST_TEST(!fs::exists(state / "server.cfg"));
 

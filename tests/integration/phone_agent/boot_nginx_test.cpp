@@ -71,6 +71,7 @@ BOOST_AUTO_TEST_CASE(without_ca_the_certificate_is_refused) {
     auto r = run_boot(phone_boot(nginx, phone / "state"));
     BOOST_TEST((r.exit_code && *r.exit_code == 4), "exit " << r.exit_code.value_or(-1) << ": " << tail(r.stderr_text));
     BOOST_TEST(r.stderr_text.find("certificate verify failed") != std::string::npos, tail(r.stderr_text, 300));
+    BOOST_TEST(r.stderr_text.find("Bad Certificate") != std::string::npos, tail(r.stderr_text, 300));
     BOOST_TEST(nginx.access_log().empty());  // no HTTP request after the refused handshake
     BOOST_TEST(!fs::exists(phone / "state" / "server.cfg"));
 }
