@@ -11,12 +11,6 @@ namespace {
 
 using namespace std::chrono;
 
-constexpr std::array<std::string_view, 7> short_days{"Sun", "Mon", "Tue", "Wed",
-                                                     "Thu", "Fri", "Sat"};
-constexpr std::array<std::string_view, 7> long_days{"Sunday",   "Monday", "Tuesday", "Wednesday",
-                                                    "Thursday", "Friday", "Saturday"};
-constexpr std::array<std::string_view, 12> month_names{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 char lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -33,107 +27,6 @@ std::string_view trim_ows(std::string_view s) noexcept {
     while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
     while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
     return s;
-}
-
-void append_2digits(std::string& out, unsigned v) {
-    out.push_back(static_cast<char>('0' + v / 10));
-    out.push_back(static_cast<char>('0' + v % 10));
-}
-
-// A small cursor over the date text; every consume_* returns false on mismatch.
-class date_cursor {
-public:
-    explicit date_cursor(std::string_view s) : rest_(s) {}
-
-    bool literal(std::string_view lit) {
-        if (rest_.substr(0, lit.size()) != lit) return false;
-        rest_.remove_prefix(lit.size());
-        return true;
-    }
-
-    bool digits(std::size_t n, unsigned& value) {
-        if (rest_.size() < n) return false;
-        value = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const char c = rest_[i];
-            if (c < '0' || c > '9') return false;
-            value = value * 10 + static_cast<unsigned>(c - '0');
-        }
-        rest_.remove_prefix(n);
-        return true;
-    }
-
-    template <std::size_t N>
-    bool one_of(const std::array<std::string_view, N>& names, unsigned& index) {
-        for (std::size_t i = 0; i < N; ++i) {
-            if (literal(names[i])) {
-                index = static_cast<unsigned>(i);
-                return true;
-            }
-        }
-        return false;
-    }
-
-    bool time_of_day(unsigned& h, unsigned& m, unsigned& s) {
-        return digits(2, h) && literal(":") && digits(2, m) && literal(":") && digits(2, s) &&
-               h < 24 && m < 60 && s < 61;  // 60 admits a leap second
-    }
-
-    bool at_end() const noexcept { return rest_.empty(); }
-
-private:
-    std::string_view rest_;
-};
-
-std::optional<system_clock::time_point> make_time(unsigned y, unsigned mon_index, unsigned d,
-                                                  unsigned h, unsigned mi, unsigned s) {
-    const year_month_day ymd{year{static_cast<int>(y)}, month{mon_index + 1}, day{d}};
-    if (!ymd.ok()) return std::nullopt;
-    return system_clock::time_point{sys_days{ymd}} + hours{h} + minutes{mi} + seconds{s};
-}
-
-// IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
-std::optional<system_clock::time_point> parse_imf(std::string_view text) {
-    date_cursor c{text};
-    unsigned wd = 0, d = 0, mon = 0, y = 0, h = 0, mi = 0, s = 0;
-    if (c.one_of(short_days, wd) && c.literal(", ") && c.digits(2, d) && c.literal(" ") &&
-        c.one_of(month_names, mon) && c.literal(" ") && c.digits(4, y) && c.literal(" ") &&
-        c.time_of_day(h, mi, s) && c.literal(" GMT") && c.at_end()) {
-        return make_time(y, mon, d, h, mi, s);
-    }
-    return std::nullopt;
-}
-
-// RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT"
-std::optional<system_clock::time_point> parse_rfc850(std::string_view text) {
-    date_cursor c{text};
-    unsigned wd = 0, d = 0, mon = 0, y = 0, h = 0, mi = 0, s = 0;
-    if (c.one_of(long_days, wd) && c.literal(", ") && c.digits(2, d) && c.literal("-") &&
-        c.one_of(month_names, mon) && c.literal("-") && c.digits(2, y) && c.literal(" ") &&
-        c.time_of_day(h, mi, s) && c.literal(" GMT") && c.at_end()) {
-        return make_time(y < 70 ? 2000 + y : 1900 + y, mon, d, h, mi, s);
-    }
-    return std::nullopt;
-}
-
-// asctime: "Sun Nov  6 08:49:37 1994" (day is space-padded)
-std::optional<system_clock::time_point> parse_asctime(std::string_view text) {
-    date_cursor c{text};
-    unsigned wd = 0, d = 0, mon = 0, y = 0, h = 0, mi = 0, s = 0;
-    if (!(c.one_of(short_days, wd) && c.literal(" ") && c.one_of(month_names, mon) &&
-          c.literal(" "))) {
-        return std::nullopt;
-    }
-    if (c.literal(" ")) {
-        if (!c.digits(1, d)) return std::nullopt;
-    } else if (!c.digits(2, d)) {
-        return std::nullopt;
-    }
-    if (c.literal(" ") && c.time_of_day(h, mi, s) && c.literal(" ") && c.digits(4, y) &&
-        c.at_end()) {
-        return make_time(y, mon, d, h, mi, s);
-    }
-    return std::nullopt;
 }
 
 struct entity_tag {
@@ -231,40 +124,6 @@ std::string_view to_string(range_kind kind) noexcept {
 
 std::ostream& operator<<(std::ostream& os, range_kind kind) { return os << to_string(kind); }
 
-std::string format_http_date(system_clock::time_point t) {
-    const auto secs = floor<seconds>(t);
-    const auto days_point = floor<days>(secs);
-    const year_month_day ymd{days_point};
-    const weekday wd{days_point};
-    const hh_mm_ss hms{secs - days_point};
-
-    std::string out;
-    out.reserve(29);
-    out += short_days[wd.c_encoding()];
-    out += ", ";
-    append_2digits(out, static_cast<unsigned>(ymd.day()));
-    out += ' ';
-    out += month_names[static_cast<unsigned>(ymd.month()) - 1];
-    out += ' ';
-    const int y = static_cast<int>(ymd.year());
-    const auto yu = static_cast<unsigned>(std::clamp(y, 0, 9999));
-    append_2digits(out, yu / 100);
-    append_2digits(out, yu % 100);
-    out += ' ';
-    append_2digits(out, static_cast<unsigned>(hms.hours().count()));
-    out += ':';
-    append_2digits(out, static_cast<unsigned>(hms.minutes().count()));
-    out += ':';
-    append_2digits(out, static_cast<unsigned>(hms.seconds().count()));
-    out += " GMT";
-    return out;
-}
-
-std::optional<system_clock::time_point> parse_http_date(std::string_view text) {
-    if (auto t = parse_imf(text)) return t;
-    if (auto t = parse_rfc850(text)) return t;
-    return parse_asctime(text);
-}
 
 std::string make_etag(std::uint64_t size, nanoseconds mtime_since_epoch) {
     constexpr std::string_view hex = "0123456789abcdef";

@@ -3,6 +3,8 @@
 // call from any thread.
 #pragma once
 
+#include "common/http/http_date.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -12,14 +14,9 @@
 
 namespace cms_mock {
 
-// IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT". Sub-second precision is dropped (floored).
-std::string format_http_date(std::chrono::system_clock::time_point t);
-
-// Accepts IMF-fixdate and, as RFC 9110 §5.6.7 requires of recipients, the obsolete RFC 850
-// ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37 1994") forms. RFC 850
-// two-digit years use a fixed pivot (00-69 -> 20xx, 70-99 -> 19xx) so parsing does not depend on
-// the clock. Returns nullopt for anything malformed (bad day name, impossible date, missing GMT...).
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text);
+// HTTP dates live in common/http (the phone's Retry-After parser uses them too).
+using common::http::format_http_date;
+using common::http::parse_http_date;
 
 // Strong ETag from file metadata, in the style of nginx: "\"<size hex>-<mtime ns hex>\"".
 // Negative mtimes (before 1970) are encoded as their two's complement, which still changes with

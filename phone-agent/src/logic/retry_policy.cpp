@@ -1,5 +1,7 @@
 #include "logic/retry_policy.hpp"
 
+#include "common/http/http_date.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -9,148 +11,6 @@ namespace phone_agent {
 namespace {
 
 using namespace std::chrono;
-
-constexpr std::array<std::string_view, 12> month_names{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-constexpr std::array<std::string_view, 7> day_names{"Mon", "Tue", "Wed", "Thu",
-                                                    "Fri", "Sat", "Sun"};
-constexpr std::array<std::string_view, 7> long_day_names{
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
-
-// A left-to-right reader over the header value; every take_* consumes only on success.
-class cursor {
-public:
-    explicit cursor(std::string_view text) : text_(text) {}
-
-    bool take(std::string_view literal) {
-        if (!text_.starts_with(literal)) return false;
-        text_.remove_prefix(literal.size());
-        return true;
-    }
-
-    // Exactly `width` digits (or 1..width when `exact` is false).
-    std::optional<int> take_number(std::size_t width, bool exact = true) {
-        std::size_t n = 0;
-        while (n < width && n < text_.size() && text_[n] >= '0' && text_[n] <= '9') ++n;
-        if (n == 0 || (exact && n != width)) return std::nullopt;
-        int value = 0;
-        std::from_chars(text_.data(), text_.data() + n, value);
-        text_.remove_prefix(n);
-        return value;
-    }
-
-    template <std::size_t N>
-    std::optional<unsigned> take_name(const std::array<std::string_view, N>& names) {
-        for (std::size_t i = 0; i < N; ++i) {
-            if (take(names[i])) return static_cast<unsigned>(i);
-        }
-        return std::nullopt;
-    }
-
-    bool at_end() const noexcept { return text_.empty(); }
-
-private:
-    std::string_view text_;
-};
-
-struct date_time {
-    int year = 0;
-    unsigned month = 0;  // 0-based
-    int day = 0;
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
-};
-
-bool take_time(cursor& c, date_time& out) {
-    auto h = c.take_number(2);
-    if (!h || !c.take(":")) return false;
-    auto m = c.take_number(2);
-    if (!m || !c.take(":")) return false;
-    auto s = c.take_number(2);
-    if (!s) return false;
-    out.hour = *h;
-    out.minute = *m;
-    out.second = *s;
-    return true;
-}
-
-// "Sun, 06 Nov 1994 08:49:37 GMT"
-std::optional<date_time> parse_imf_fixdate(std::string_view text) {
-    cursor c(text);
-    date_time out;
-    if (!c.take_name(day_names) || !c.take(", ")) return std::nullopt;
-    auto day = c.take_number(2);
-    if (!day || !c.take(" ")) return std::nullopt;
-    auto month = c.take_name(month_names);
-    if (!month || !c.take(" ")) return std::nullopt;
-    auto year = c.take_number(4);
-    if (!year || !c.take(" ") || !take_time(c, out) || !c.take(" GMT") || !c.at_end()) {
-        return std::nullopt;
-    }
-    out.day = *day;
-    out.month = *month;
-    out.year = *year;
-    return out;
-}
-
-// "Sunday, 06-Nov-94 08:49:37 GMT"; the century is chosen later, relative to now.
-std::optional<date_time> parse_rfc850(std::string_view text) {
-    cursor c(text);
-    date_time out;
-    if (!c.take_name(long_day_names) || !c.take(", ")) return std::nullopt;
-    auto day = c.take_number(2);
-    if (!day || !c.take("-")) return std::nullopt;
-    auto month = c.take_name(month_names);
-    if (!month || !c.take("-")) return std::nullopt;
-    auto year = c.take_number(2);
-    if (!year || !c.take(" ") || !take_time(c, out) || !c.take(" GMT") || !c.at_end()) {
-        return std::nullopt;
-    }
-    out.day = *day;
-    out.month = *month;
-    out.year = *year;
-    return out;
-}
-
-// "Sun Nov  6 08:49:37 1994"
-std::optional<date_time> parse_asctime(std::string_view text) {
-    cursor c(text);
-    date_time out;
-    if (!c.take_name(day_names) || !c.take(" ")) return std::nullopt;
-    auto month = c.take_name(month_names);
-    if (!month || !c.take(" ")) return std::nullopt;
-    c.take(" ");  // single-digit days are padded with a space
-    auto day = c.take_number(2, false);
-    if (!day || !c.take(" ") || !take_time(c, out) || !c.take(" ")) return std::nullopt;
-    auto year = c.take_number(4);
-    if (!year || !c.at_end()) return std::nullopt;
-    out.day = *day;
-    out.month = *month;
-    out.year = *year;
-    return out;
-}
-
-std::optional<system_clock::time_point> to_time_point(const date_time& d) {
-    const year_month_day ymd{year{d.year}, month{d.month + 1}, day{static_cast<unsigned>(d.day)}};
-    if (!ymd.ok() || d.hour > 23 || d.minute > 59 || d.second > 60) return std::nullopt;
-    return sys_days{ymd} + hours{d.hour} + minutes{d.minute} + seconds{d.second};
-}
-
-std::optional<system_clock::time_point> parse_http_date(std::string_view text,
-                                                        system_clock::time_point now) {
-    if (auto d = parse_imf_fixdate(text)) return to_time_point(*d);
-    if (auto d = parse_asctime(text)) return to_time_point(*d);
-    auto d = parse_rfc850(text);
-    if (!d) return std::nullopt;
-    // RFC 9110 §5.6.7: a two-digit year more than 50 years in the future means the last century
-    // with those digits.
-    const int this_year = static_cast<int>(year_month_day{floor<days>(now)}.year());
-    int full = this_year - this_year % 100 + d->year;
-    if (full > this_year + 50) full -= 100;
-    d->year = full;
-    return to_time_point(*d);
-}
 
 std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -187,7 +47,7 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
         if (ec != std::errc{} || end != value.data() + value.size()) return std::nullopt;
         return seconds{delta};
     }
-    const auto when = parse_http_date(value, now);
+    const auto when = common::http::parse_http_date(value, now);
     if (!when) return std::nullopt;
     if (*when <= now) return seconds{0};
     return ceil<seconds>(*when - now);
