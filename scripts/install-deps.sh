@@ -15,6 +15,8 @@ packages=(
   # phone-agent boot against servers nobody here wrote (apache2-bin only: `apache2` would start a
   # service on port 80; the tests run their own httpd and nginx on 127.0.0.1)
   apache2-bin nginx
+  # phone-agent run's real-browser test: headless Chromium driven over the DevTools protocol
+  chromium python3-websocket
 )
 
 missing=()
