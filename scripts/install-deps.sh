@@ -17,6 +17,8 @@ packages=(
   apache2-bin nginx
   # phone-agent run's real-browser test: headless Chromium driven over the DevTools protocol
   chromium python3-websocket
+  # offline checks of deploy/ (Kubernetes manifests) and compose.yaml
+  yamllint python3-yaml python3-kubernetes
 )
 
 missing=()

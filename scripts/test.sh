@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test (labels unit, integration, fuzz). Extra arguments go to ctest,
+# Sets up, builds and runs every test (labels unit, integration, fuzz, compose). Extra arguments go to ctest,
 # e.g. `scripts/test.sh -L unit`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
+# Containers: CTest's compose.stack (label compose) builds both images and runs
+# tests/compose/compose_test.sh when a Docker engine answers, else it reports itself skipped.
+if docker info >/dev/null 2>&1; then
+  echo "test.sh: Docker answers: compose.stack (label compose, about 15 min) runs with the others"
+else
+  echo "test.sh: compose.stack (label compose) is skipped: no Docker engine answers (docker info failed)"
+fi
 cd "${APL_BUILD_DIR:-build}"
 ctest --output-on-failure --timeout 900 "$@"

@@ -1,161 +1,200 @@
 #!/usr/bin/env bash
-# Compose smoke test: builds the images (docker/Dockerfile through compose.yaml), checks that each
-# is under 60 MB, starts cms-mock, waits until its HEALTHCHECK says healthy, then from the host:
-# GET /_admin/health on the mapped admin port, and an HTTPS request that trusts the development CA
-# from the state volume. Tears the project down (containers, network, volume) whatever happens.
+# Compose integration test (CTest `compose.stack`, label compose). Against real containers built
+# from docker/Dockerfile through compose.yaml:
+#   1. images: both build, each < 60 MB, non-root, with a HEALTHCHECK;
+#   2. `compose up -d`: cms-mock and the `phone` (phone-agent run) become healthy; from the host the
+#      admin API answers and HTTPS verifies against the development CA of the state volume;
+#   3. the phone provisions: its status API says provisioned, and cms-mock's journal
+#      (/_admin/devices/<MAC>/sequence) shows aastra.cfg, 9480i.cfg, <MAC>.cfg, 9480i.st in order;
+#   4. `compose run --rm check` (validate + a 64-phone fleet) exits 0, and the journal has the fleet;
+#   5. fault: cms-mock is stopped, a fresh phone starts booting and fails to reach it, cms-mock is
+#      started again; the phone retries on its own and provisions, the journal shows the whole
+#      sequence.
+# Tears everything down (containers, network, volume) whatever happens; removes the dangling images
+# that rebuilding left behind (label aastra-lab), never the base image.
 #
-# Prints "SKIP: ..." and exits 0 when no Docker engine or no Compose answers. Every run has its own
-# Compose project name and lets the engine pick free host ports (127.0.0.1 only), so runs and a
-# developer's own `docker compose up` do not collide.
+# Exit 77 (CTest: skipped) when no Docker engine or no Compose answers. Every run has its own project
+# name and lets the engine pick free host ports (127.0.0.1 only), so runs do not collide.
 #
 # Environment:
-#   APL_COMPOSE_BUILD_TIMEOUT  seconds allowed for `compose build` (default 1800; a cold build of
-#                              both images on 2 cores takes about 10 minutes)
-#   APL_COMPOSE_HEALTH_TIMEOUT seconds to wait for healthy (default 120)
-#   APL_COMPOSE_HEALTH_PATH    admin path checked from the host (default /_admin/health); empty:
-#                              a TCP connect to the admin port is enough
-#   APL_COMPOSE_CHECK=1        also `compose run --rm check` (phone-agent boot against cms-mock;
-#                              its exit code must be 0)
+#   APL_COMPOSE_BUILD_TIMEOUT  seconds allowed for building the images (default 2400)
+#   APL_COMPOSE_TIMEOUT        seconds allowed for each wait: health, provisioning (default 240)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-build_timeout=${APL_COMPOSE_BUILD_TIMEOUT:-1800}
-health_timeout=${APL_COMPOSE_HEALTH_TIMEOUT:-120}
-health_path=${APL_COMPOSE_HEALTH_PATH-/_admin/health}
+build_timeout=${APL_COMPOSE_BUILD_TIMEOUT:-2400}
+wait_timeout=${APL_COMPOSE_TIMEOUT:-240}
+mac=00085D000003   # the `phone` service's 9480i
+skip=77
 
 if ! docker info >/dev/null 2>&1; then
-  echo "SKIP: compose_test: no Docker engine answers (docker info failed)"
-  exit 0
+  echo "SKIP: compose test: no Docker engine answers (docker info failed)"
+  exit $skip
 fi
 if docker compose version >/dev/null 2>&1; then
   compose_cmd=(docker compose)
 elif command -v docker-compose >/dev/null 2>&1; then
   compose_cmd=(docker-compose)
 else
-  echo "SKIP: compose_test: neither 'docker compose' nor 'docker-compose' is installed"
-  exit 0
+  echo "SKIP: compose test: neither 'docker compose' nor 'docker-compose' is installed"
+  exit $skip
 fi
 
-project=apl-compose-test-$$
-export COMPOSE_PROJECT_NAME=$project
+project=apl-compose-test-$$-$RANDOM
 # Empty host ports: the engine picks free ones (`compose port` tells which).
-export APL_HTTP_PORT='' APL_HTTPS_PORT='' APL_ADMIN_PORT=''
+export APL_HTTP_PORT='' APL_HTTPS_PORT='' APL_ADMIN_PORT='' APL_PHONE_HTTP_PORT='' APL_PHONE_HTTPS_PORT=''
 compose() { "${compose_cmd[@]}" -f compose.yaml -p "$project" "$@"; }
 
 passed=0
 failed=0
 ok() { echo "ok - $*"; passed=$((passed + 1)); }
 not_ok() { echo "not ok - $*"; failed=$((failed + 1)); }
+fatal() { not_ok "$*"; exit 1; }
 
 tmp=$(mktemp -d)
 cleanup() {
   local rc=$?
   if ((rc != 0 || failed > 0)); then
-    echo "--- compose ps / cms-mock logs (last 40 lines)"
+    echo "--- compose ps, logs (last 40 lines each)"
     compose ps 2>&1 || true
-    compose logs --no-color --tail 40 cms-mock 2>&1 || true
+    compose logs --no-color --tail 40 2>&1 || true
   fi
   echo "--- tearing down $project"
-  compose down -v --remove-orphans >/dev/null 2>&1 || true
+  compose --profile check --profile load down -v --remove-orphans >/dev/null 2>&1 || true
+  docker image prune -f --filter label=org.opencontainers.image.vendor=aastra-lab >/dev/null 2>&1 || true
   rm -rf "$tmp"
+  echo "compose: $passed passed, $failed failed"
+  if ((rc == 0 && failed > 0)); then rc=1; fi
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "compose_test: ${compose_cmd[*]}, project $project"
+now() { date +%s; }
+t0=$(now)
+# Waits until "$@" succeeds, at most $wait_timeout seconds; returns 1 on timeout.
+poll() {
+  local deadline=$(($(now) + wait_timeout))
+  until "$@" >/dev/null 2>&1; do
+    (($(now) < deadline)) || return 1
+    sleep 2
+  done
+}
+health_of() {  # service -> starting | healthy | unhealthy | exited | none
+  local cid
+  cid=$(compose ps -q "$1" 2>/dev/null)
+  [[ -n $cid ]] || { echo none; return; }
+  docker inspect -f '{{if not .State.Running}}exited{{else if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$cid"
+}
+is_healthy() { [[ $(health_of "$1") == healthy ]]; }
+host_port() { compose port "$1" "$2" | tail -n1 | sed 's/.*://'; }
+phone_status() { curl -fsS --max-time 5 -u admin:22222 "http://127.0.0.1:$(host_port phone 8080)/api/status"; }
+phone_provisioned() { phone_status | grep -q '"provisioning":"provisioned"'; }
+journal() { curl -fsS --max-time 10 "http://127.0.0.1:$(host_port cms-mock 9090)$1"; }
+
+echo "compose test: ${compose_cmd[*]}, project $project"
 scripts/make-base-image.sh
 
-start=$(date +%s)
-if timeout "$build_timeout" "${compose_cmd[@]}" -f compose.yaml -p "$project" build \
-    >"$tmp/build.log" 2>&1; then
-  ok "compose build ($(($(date +%s) - start)) s)"
+# 1. Images. The build stage is tagged so that a later rebuild leaves the old one dangling (pruned
+#    at exit) instead of piling up; compose then reuses its cached layers.
+start=$(now)
+if timeout "$build_timeout" docker build -f docker/Dockerfile --target build -t aastra-lab/build:dev . \
+    >"$tmp/build.log" 2>&1 \
+  && timeout "$build_timeout" "${compose_cmd[@]}" -f compose.yaml -p "$project" --profile check build \
+    >>"$tmp/build.log" 2>&1; then
+  ok "images built ($(($(now) - start)) s)"
 else
-  tail -n 40 "$tmp/build.log"
-  not_ok "compose build (exit or timeout after $(($(date +%s) - start)) s)"
-  exit 1
+  tail -n 60 "$tmp/build.log"
+  fatal "images did not build (exit or timeout after $(($(now) - start)) s)"
 fi
-
-# The runtime images stay small (scratch + the runtime packages + one binary).
 for image in aastra-lab/cms-mock:dev aastra-lab/phone-agent:dev; do
-  size=$(docker image inspect -f '{{.Size}}' "$image")
+  read -r size user health < <(docker image inspect \
+    -f '{{.Size}} {{.Config.User}} {{if .Config.Healthcheck}}{{index .Config.Healthcheck.Test 1}}{{end}}' "$image")
   if ((size < 60000000)); then
     ok "$image is $((size / 1000000)) MB (< 60 MB)"
   else
     not_ok "$image is $((size / 1000000)) MB (limit 60 MB)"
   fi
+  [[ $user == 10001:10001 ]] && ok "$image runs as $user" || not_ok "$image runs as '$user'"
+  [[ $health == apl-healthcheck ]] && ok "$image has a HEALTHCHECK" || not_ok "$image has no HEALTHCHECK"
 done
 
-compose up -d cms-mock
+# 2. Up: cms-mock first, the phone once cms-mock is healthy (depends_on).
+compose up -d >"$tmp/up.log" 2>&1 || { cat "$tmp/up.log"; fatal "compose up -d"; }
+start=$(now)
+poll is_healthy cms-mock || fatal "cms-mock not healthy within $wait_timeout s ($(health_of cms-mock))"
+ok "cms-mock healthy ($(($(now) - start)) s after up)"
+poll is_healthy phone || fatal "phone not healthy within $wait_timeout s ($(health_of phone))"
+ok "phone healthy ($(($(now) - start)) s after up)"
+
+if body=$(journal /_admin/health); then
+  ok "GET /_admin/health on the mapped admin port: $body"
+else
+  not_ok "GET /_admin/health on the mapped admin port"
+fi
 cid=$(compose ps -q cms-mock)
-
-# Wait for the image's HEALTHCHECK (docker/healthcheck.sh) to say healthy, bounded.
-deadline=$(($(date +%s) + health_timeout))
-status=starting
-while (($(date +%s) < deadline)); do
-  status=$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' \
-    "$cid")
-  running=$(docker inspect -f '{{.State.Running}}' "$cid")
-  [[ $status == healthy || $running != true ]] && break
-  sleep 2
-done
-if [[ $status == healthy ]]; then
-  ok "cms-mock healthy after $((health_timeout - (deadline - $(date +%s)))) s"
-else
-  not_ok "cms-mock not healthy within ${health_timeout} s (health: $status, running: $running)"
-  exit 1
-fi
-
-# The mapped admin port from the host.
-admin=$(compose port cms-mock 9090 | tail -n1)
-admin_port=${admin##*:}
-if [[ -n $health_path ]]; then
-  if body=$(curl -fsS --max-time 5 "http://127.0.0.1:$admin_port$health_path"); then
-    ok "GET http://127.0.0.1:$admin_port$health_path from the host: $body"
-  else
-    not_ok "GET http://127.0.0.1:$admin_port$health_path from the host"
-  fi
-else
-  if (exec 3<>"/dev/tcp/127.0.0.1/$admin_port") 2>/dev/null; then
-    ok "TCP connect to the admin port 127.0.0.1:$admin_port from the host"
-  else
-    not_ok "TCP connect to the admin port 127.0.0.1:$admin_port from the host"
-  fi
-fi
-
-# HTTPS with the development CA from the state volume: the certificate chain and the SANs are right.
-https=$(compose port cms-mock 8443 | tail -n1)
-https_port=${https##*:}
 if docker cp "$cid:/state/ca.pem" "$tmp/ca.pem" >/dev/null 2>&1; then
-  ok "ca.pem in the state volume"
   code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert "$tmp/ca.pem" \
-    --digest -u aastra:aastra -A 'Aastra9480i MAC:00-08-5D-00-00-03 V:3.2.2.3077-SIP' \
-    "https://127.0.0.1:$https_port/dms/Aastra9480i/aastra.cfg" || true)
-  if [[ $code == 200 ]]; then
-    ok "GET https://127.0.0.1:$https_port/dms/Aastra9480i/aastra.cfg trusting ca.pem: 200"
-  else
-    not_ok "GET https://127.0.0.1:$https_port/dms/Aastra9480i/aastra.cfg trusting ca.pem: $code"
-  fi
-  if command -v openssl >/dev/null 2>&1; then
-    docker cp "$cid:/state/server.pem" "$tmp/server.pem" >/dev/null 2>&1 || true
-    if openssl x509 -in "$tmp/server.pem" -noout -checkhost cms-mock 2>/dev/null \
-        | grep -q 'does match'; then
-      ok "server certificate names cms-mock (the phones' URL)"
-    else
-      not_ok "server certificate does not name cms-mock"
-    fi
-  fi
+    --digest -u aastra:aastra -A "Aastra9480i MAC:00-08-5D-00-00-03 V:3.2.2.3077-SIP" \
+    "https://127.0.0.1:$(host_port cms-mock 8443)/dms/Aastra9480i/aastra.cfg" || true)
+  [[ $code == 200 ]] && ok "HTTPS from the host verifies against the state volume's ca.pem (200)" \
+    || not_ok "HTTPS from the host with the state volume's ca.pem: $code"
 else
   not_ok "ca.pem in the state volume"
 fi
 
-if [[ ${APL_COMPOSE_CHECK:-0} == 1 ]]; then
-  if compose run --rm check; then
-    ok "compose run --rm check"
+# 3. The phone's boot.
+check_boot() {  # $1 = what; the phone says provisioned and the journal has the whole sequence
+  local what=$1 seq
+  if poll phone_provisioned; then
+    ok "$what: the phone's /api/status says provisioned"
   else
-    not_ok "compose run --rm check (exit $?)"
+    not_ok "$what: the phone is not provisioned within $wait_timeout s: $(phone_status 2>&1 || true)"
+    return
   fi
-fi
+  seq=$(journal "/_admin/devices/$mac/sequence" || true)
+  echo "  sequence: $seq"
+  if [[ $seq == *'"verdict":"ok"'* ]] \
+    && grep -qE 'aastra\.cfg.*9480i\.cfg.*'"$mac"'\.cfg.*9480i\.st' <<<"$seq"; then
+    ok "$what: cms-mock's journal shows aastra.cfg, 9480i.cfg, $mac.cfg, 9480i.st in order (verdict ok)"
+  else
+    not_ok "$what: cms-mock's journal does not show the whole boot sequence in order"
+  fi
+}
+check_boot "boot"
 
-echo "compose: $passed passed, $failed failed"
+# 4. The check service: validate + a short fleet, its exit code is the result.
+start=$(now)
+if compose --profile check run --rm check >"$tmp/check.log" 2>&1; then
+  ok "compose run --rm check exits 0 ($(($(now) - start)) s): $(tail -n1 "$tmp/check.log")"
+else
+  code=$?
+  tail -n 60 "$tmp/check.log"
+  not_ok "compose run --rm check exits $code"
+fi
+fleet_seen=$(journal "/_admin/journal?mac=00085D20003F&limit=100" | grep -o '"status":200' | wc -l || true)
+((fleet_seen >= 3)) && ok "the journal has the check fleet's last phone ($fleet_seen answers 200)" \
+  || not_ok "the journal lacks the check fleet's last phone 00085D20003F"
+
+# 5. Fault: cms-mock goes away, a fresh phone boots meanwhile, cms-mock comes back.
+compose stop cms-mock >/dev/null 2>&1 || fatal "compose stop cms-mock"
+compose up -d --no-deps --force-recreate phone >"$tmp/up2.log" 2>&1 \
+  || { cat "$tmp/up2.log"; fatal "compose up -d --no-deps --force-recreate phone"; }
+failures() { compose logs --no-color phone 2>/dev/null | grep -ciE 'aastra\.cfg.*(resolve|connect|timeout|refused)' || true; }
+two_failures() { (($(failures) >= 2)); }
+if poll two_failures; then
+  ok "with cms-mock stopped, the booting phone failed $(failures) attempts at aastra.cfg and keeps trying"
+else
+  compose logs --no-color --tail 20 phone
+  not_ok "the phone did not report failed attempts while cms-mock was stopped"
+fi
+[[ $(phone_status 2>/dev/null) == *'"provisioning":"provisioning"'* ]] \
+  && ok "meanwhile its status API says provisioning" || not_ok "status while cms-mock is down: $(phone_status 2>&1 || true)"
+compose start cms-mock >/dev/null 2>&1 || fatal "compose start cms-mock"
+start=$(now)
+poll is_healthy cms-mock || fatal "cms-mock not healthy again within $wait_timeout s"
+ok "cms-mock healthy again ($(($(now) - start)) s after start)"
+check_boot "after the outage"
+
+echo "compose test: $(($(now) - t0)) s in all"
 ((failed == 0))
