@@ -4,22 +4,23 @@
 # on any crash, leak, timeout or out-of-memory report (and when clang-14 is missing, unless
 # APL_FUZZ_OPTIONAL=1).
 #
-#   scripts/fuzz.sh <target> [seconds]     targets: www_authenticate, authorization
+#   scripts/fuzz.sh <target> [seconds]
+#   targets: www_authenticate, authorization, request_path, cfg_file, xml_objects, http_request,
+#            http_response (tests/fuzz/fuzz_<target>.cpp)
 #
-# The fuzz build lives in <source>/build-fuzz (configured on first use with CXX=clang++-14
-# -DAPL_FUZZ=ON, separate from the normal g++ build); only the fuzz target is built there.
-#
-# 30-minute local run of both targets, one per core, keeping the grown corpora between runs:
-#   APL_FUZZ_CORPUS=build-fuzz/corpus/www_authenticate scripts/fuzz.sh www_authenticate 1800 &
-#   APL_FUZZ_CORPUS=build-fuzz/corpus/authorization scripts/fuzz.sh authorization 1800 &
-#   wait
-# Reproducers land in build-fuzz/artifacts/<target>/. Replay one with
-#   build-fuzz/tests/fuzz/fuzz_<target> build-fuzz/artifacts/<target>/crash-<sha1>
+# 30-minute local run of every target, two at a time (one per core), keeping the grown corpora:
+#   for t in www_authenticate authorization request_path cfg_file xml_objects http_request \
+#            http_response; do echo $t; done |
+#     xargs -P 2 -I{} env APL_FUZZ_CORPUS=build-asan/corpus/{} scripts/fuzz.sh {} 1800
+# (3.5 hours for all seven on two cores; pass fewer names for a shorter session.)
+# Reproducers land in build-asan/artifacts/<target>/. Replay one with
+#   build-asan/tests/fuzz/fuzz_<target> build-asan/artifacts/<target>/crash-<sha1>
 # and, once fixed, copy it into tests/fuzz/corpus/<target>/ so unit_fuzz_replay_<target> keeps it
 # fixed in the normal build.
 #
 # Environment: APL_FUZZ_CORPUS (persistent working corpus, default: a temporary copy of the seeds),
-# APL_FUZZ_BUILD_DIR (default <source>/build-fuzz), APL_FUZZ_OPTIONAL=1 (missing clang is a skip).
+# APL_SANITIZE_BUILD_DIR (default <source>/build-asan), APL_FUZZ_OPTIONAL=1 (missing clang is a
+# skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source_dir=$PWD
@@ -44,25 +45,18 @@ if ! command -v clang-14 >/dev/null || ! command -v clang++-14 >/dev/null; then
   exit 1
 fi
 
-build_dir=${APL_FUZZ_BUILD_DIR:-$source_dir/build-fuzz}
-export CCACHE_DIR=${CCACHE_DIR:-$source_dir/.cache/ccache}
-export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+# The fuzzers live in the sanitizer build (scripts/sanitize.sh: clang-14, ASan + UBSan + libFuzzer
+# instrumentation, <source>/build-asan), so one clang build serves both.
+build_dir=${APL_SANITIZE_BUILD_DIR:-${APL_FUZZ_BUILD_DIR:-$source_dir/build-asan}}
+export APL_SANITIZE_BUILD_DIR=$build_dir
 mkdir -p "$build_dir"
 
-# Two runs started together (e.g. the 30-minute recipe above) must not configure or build the
-# same directory at once; the lock is held only while building.
+# Two runs started together (ctest -j 2 -L fuzz, or the 30-minute recipe above) must not
+# configure or build the same directory at once; the lock is held only while building.
 (
   flock 9
-  if [[ ! -f $build_dir/build.ninja ]]; then
-    CC=clang-14 CXX=clang++-14 cmake -S "$source_dir" -B "$build_dir" -G Ninja \
-      -DAPL_FUZZ=ON -DAPL_WERROR=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_dir/configure.log" \
-      || { cat "$build_dir/configure.log" >&2; echo "fuzz.sh: configure failed" >&2; exit 1; }
-  fi
-  if ! grep -q '^APL_FUZZ:BOOL=ON' "$build_dir/CMakeCache.txt"; then
-    echo "fuzz.sh: $build_dir is not a fuzz build (APL_FUZZ is off); remove it and rerun" >&2
-    exit 1
-  fi
-  cmake --build "$build_dir" --target "fuzz_$target" -j "$(nproc)"
+  scripts/sanitize.sh build "fuzz_$target" >"$build_dir/fuzz-build-$target.log" 2>&1 \
+    || { tail -40 "$build_dir/fuzz-build-$target.log" >&2; echo "fuzz.sh: building fuzz_$target failed" >&2; exit 1; }
 ) 9>"$build_dir/.fuzz.lock"
 
 fuzzer=$build_dir/tests/fuzz/fuzz_$target
@@ -84,7 +78,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 echo "fuzz.sh: running $target for ${seconds}s (corpus $corpus, artifacts $artifacts)"
 status=0
-"$fuzzer" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+max_len=8192
+# HTTP heads need room to reach the 8 KiB (request) and 64 KiB (response) header limits.
+[[ $target == http_* ]] && max_len=70000
+"$fuzzer" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" || status=$?
 if [[ $status -ne 0 ]]; then
   echo "fuzz.sh: $target FAILED (exit $status); reproducer(s) in $artifacts:" >&2
