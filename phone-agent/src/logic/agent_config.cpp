@@ -42,6 +42,14 @@ void read_agent_config(const node_reader& root, agent_config& cfg) {
     tls.optional("use_system_roots", cfg.use_system_roots);
     tls.optional("client_certificate", cfg.client_certificate);
     tls.optional("client_key", cfg.client_key);
+    auto uris = root.child("action_uris");
+    uris.optional("blocking", cfg.action_uris.blocking);
+    std::optional<std::uint64_t> max_background;
+    uris.optional("max_background", max_background);
+    if (max_background) {
+        if (*max_background < 1 || *max_background > 1024) uris.fail("max_background must be in 1..1024");
+        cfg.action_uris.max_background = static_cast<std::size_t>(*max_background);
+    }
     root.finish();
 }
 

@@ -23,6 +23,13 @@ struct agent_timeouts {
     std::chrono::milliseconds body_idle{30'000};
 };
 
+// Action URIs block key presses as on the phone (XMLG p.25). Non-blocking, each one is a
+// background GET; at most `max_background` are pending, a newer one aborts the oldest.
+struct agent_action_uris {
+    bool blocking = true;
+    std::size_t max_background = 128;
+};
+
 struct agent_config {
     retry_policy retry;
     agent_timeouts timeouts;
@@ -33,6 +40,7 @@ struct agent_config {
     bool use_system_roots = true;  // the phone trusts its pre-loaded public roots too
     std::optional<std::string> client_certificate;  // PEM file: certificate (+ key unless given)
     std::optional<std::string> client_key;
+    agent_action_uris action_uris;
 };
 
 // Reads the YAML root; throws common::config::config_error naming the key and line.

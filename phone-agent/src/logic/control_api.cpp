@@ -9,6 +9,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
+#include <cstdint>
+
 namespace phone_agent {
 
 namespace json = boost::json;
@@ -73,6 +76,72 @@ std::string screen_json(const screen_view& view) {
     return json::serialize(o);
 }
 
+std::variant<event_request, std::string> parse_event_request(std::string_view body) {
+    boost::system::error_code ec;
+    json::value doc = json::parse(body, ec);
+    if (ec) return "body is not JSON: " + ec.message();
+    const auto* obj = doc.if_object();
+    if (!obj) return std::string("body must be a JSON object");
+    auto text = [&](std::string_view field, std::string& out) -> std::optional<std::string> {
+        const auto* v = obj->if_contains(field);
+        if (!v) return std::nullopt;
+        const auto* s = v->if_string();
+        if (!s) return "\"" + std::string(field) + "\" must be a string";
+        if (s->size() > 128) return "\"" + std::string(field) + "\" is longer than 128 characters";
+        out.assign(s->data(), s->size());
+        return std::nullopt;
+    };
+    event_request r;
+    std::string name;
+    if (auto err = text("event", name)) return *err;
+    if (name.empty()) return std::string("expected \"event\"");
+    static constexpr action_event allowed[] = {
+        action_event::incoming,  action_event::outgoing,     action_event::offhook,    action_event::onhook,
+        action_event::connected, action_event::disconnected, action_event::registered, action_event::xml_sip_notify};
+    bool found = false;
+    for (auto e : allowed) {
+        if (to_string(e) == name) {
+            r.event = e;
+            found = true;
+        }
+    }
+    if (!found) {
+        return "unknown event '" + name +
+               "' (incoming, outgoing, offhook, onhook, connected, disconnected, registered, xml_sip_notify)";
+    }
+    if (auto err = text("number", r.number)) return *err;
+    if (auto err = text("name", r.name)) return *err;
+    return r;
+}
+
+std::optional<std::string> line_state_after(action_event event) {
+    switch (event) {
+        case action_event::incoming: return "INCOMING";
+        case action_event::outgoing: return "OUTGOING";
+        case action_event::offhook: return "OFFHOOK";
+        case action_event::connected: return "CONNECTED";
+        case action_event::onhook:
+        case action_event::disconnected: return "IDLE";
+        default: return std::nullopt;
+    }
+}
+
+std::variant<std::chrono::seconds, std::string> parse_clock_request(std::string_view body) {
+    boost::system::error_code ec;
+    json::value doc = json::parse(body, ec);
+    if (ec) return "body is not JSON: " + ec.message();
+    const auto* obj = doc.if_object();
+    const auto* v = obj ? obj->if_contains("advance_seconds") : nullptr;
+    if (!v) return std::string("expected {\"advance_seconds\": N}");
+    const auto* n = v->if_int64();
+    const auto* u = v->if_uint64();
+    std::int64_t seconds = n ? *n : u ? static_cast<std::int64_t>(std::min<std::uint64_t>(*u, INT64_MAX)) : -1;
+    constexpr std::int64_t most = 400LL * 24 * 3600;
+    if (!n && !u) return std::string("\"advance_seconds\" must be a whole number");
+    if (seconds < 0 || seconds > most) return std::string("\"advance_seconds\" must be in 0..34560000");
+    return std::chrono::seconds(seconds);
+}
+
 std::string status_json(const phone_status& s) {
     json::object o;
     o["model"] = s.model;
@@ -92,6 +161,13 @@ std::string status_json(const phone_status& s) {
     json::array addrs;
     for (const auto& a : s.addresses) addrs.emplace_back(a);
     o["addresses"] = std::move(addrs);
+    o["background_action_uris"] = static_cast<std::uint64_t>(s.background_action_uris);
+    o["local_ip"] = s.local_ip;
+    o["line_state"] = s.line_state;
+    o["idle"] = s.idle;
+    o["clock"] = s.clock;
+    o["resync_next"] = s.resync_next;
+    o["resync_checks"] = s.resync_checks;
     return json::serialize(o);
 }
 

@@ -84,3 +84,27 @@ std::string substitute_variables(std::string_view uri, const variable_values& va
 }
 
 }  // namespace phone_agent
+
+namespace phone_agent {
+
+namespace {
+
+bool unusable(std::string_view address) {
+    return address.empty() || address == "0.0.0.0" || address == "::" || address == "::0";
+}
+
+bool loopback(std::string_view address) { return address.starts_with("127.") || address == "::1"; }
+
+}  // namespace
+
+std::string choose_local_ip(std::string_view listener_address, std::string_view route_address,
+                            const std::vector<std::string>& interface_addresses) {
+    if (!unusable(listener_address)) return std::string(listener_address);
+    if (!unusable(route_address)) return std::string(route_address);
+    for (const auto& a : interface_addresses) {
+        if (!unusable(a) && !loopback(a)) return a;
+    }
+    return "127.0.0.1";
+}
+
+}  // namespace phone_agent

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace phone_agent {
 
@@ -58,5 +59,16 @@ std::string percent_encode(std::string_view value);
 // server's access log instead of silently vanishing. Replaced text is never scanned again, so a
 // value containing `$$` cannot inject another token.
 std::string substitute_variables(std::string_view uri, const variable_values& values);
+
+}  // namespace phone_agent
+
+namespace phone_agent {
+
+// $$LOCALIP$$: the address servers see the phone as. A listener bound to a specific address is
+// that address; a wildcard listener (0.0.0.0, ::, or none) says nothing, so the local address of
+// a socket routed to the provisioning server is used, else the first non-loopback interface
+// address, else 127.0.0.1. Empty strings count as absent.
+std::string choose_local_ip(std::string_view listener_address, std::string_view route_address,
+                            const std::vector<std::string>& interface_addresses);
 
 }  // namespace phone_agent

@@ -55,10 +55,12 @@ bool has_control_chars(std::string_view text) {
 const char* page_head = R"(<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>)";
 
-std::string page(std::string_view title, std::string_view body) {
+std::string page(std::string_view title, std::string_view body, std::string_view head_extra = {}) {
     std::string out = page_head;
     out += html_escape(title);
-    out += "</title></head>\n<body>\n<h1>";
+    out += "</title>";
+    out += head_extra;
+    out += "</head>\n<body>\n<h1>";
     out += html_escape(title);
     out += "</h1>\n";
     out += body;
@@ -372,7 +374,10 @@ std::string render_phone(const screen_view& view, std::string_view model_name) {
     key_button(body, "line1", "Line 1");
     key_button(body, "line2", "Line 2");
     body += "</div>\n";
-    return page("Aastra " + std::string(model_name), body);
+    // While a page loads, the browser asks again each second (no JavaScript needed), so the user
+    // sees "Loading Page..." and then the page, as on the phone's display.
+    return page("Aastra " + std::string(model_name), body,
+                view.loading ? R"(<meta http-equiv="refresh" content="1; url=/phone.html">)" : "");
 }
 
 std::string render_unauthorized(std::string_view model_name) {

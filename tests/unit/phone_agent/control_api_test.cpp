@@ -92,4 +92,40 @@ BOOST_AUTO_TEST_CASE(status_and_error_json) {
     BOOST_TEST(e.at("error").as_string() == "bad \"thing\"");
 }
 
+BOOST_AUTO_TEST_CASE(telephony_events_and_line_states) {
+    auto in = parse_event_request(R"({"event":"incoming","number":"201","name":"Bob"})");
+    BOOST_TEST_REQUIRE(std::holds_alternative<event_request>(in));
+    const auto& e = std::get<event_request>(in);
+    BOOST_TEST((e.event == action_event::incoming));
+    BOOST_TEST(e.number == "201");
+    BOOST_TEST(e.name == "Bob");
+    BOOST_TEST(line_state_after(action_event::incoming).value_or("") == "INCOMING");
+    BOOST_TEST(line_state_after(action_event::onhook).value_or("") == "IDLE");
+    BOOST_TEST(line_state_after(action_event::disconnected).value_or("") == "IDLE");
+    BOOST_TEST(!line_state_after(action_event::registered).has_value());
+
+    auto error_of = [](std::string_view body) {
+        auto r = parse_event_request(body);
+        BOOST_TEST_REQUIRE(std::holds_alternative<std::string>(r), body);
+        return std::get<std::string>(r);
+    };
+    BOOST_TEST(error_of("nope").find("not JSON") != std::string::npos);
+    BOOST_TEST(error_of("{}") == "expected \"event\"");
+    BOOST_TEST(error_of(R"({"event":"startup"})").find("unknown event 'startup'") == 0u);  // the phone's own
+    BOOST_TEST(error_of(R"({"event":"poll"})").find("unknown event") == 0u);
+    BOOST_TEST(error_of(R"({"event":"incoming","number":5})") == "\"number\" must be a string");
+    BOOST_TEST(error_of(R"({"event":"incoming","name":")" + std::string(129, 'x') + "\"}").find("longer") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(clock_requests) {
+    auto ok = parse_clock_request(R"({"advance_seconds":3600})");
+    BOOST_TEST_REQUIRE(std::holds_alternative<std::chrono::seconds>(ok));
+    BOOST_TEST(std::get<std::chrono::seconds>(ok).count() == 3600);
+    for (const char* bad : {R"({"advance_seconds":-1})", R"({"advance_seconds":1.5})", R"({"advance":1})",
+                            R"({"advance_seconds":99999999999})", "[]", "x"}) {
+        BOOST_TEST(std::holds_alternative<std::string>(parse_clock_request(bad)), bad);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

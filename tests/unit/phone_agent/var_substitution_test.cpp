@@ -74,4 +74,15 @@ BOOST_AUTO_TEST_CASE(clear_resets_a_value) {
     BOOST_TEST(vars.get(phone_variable::line_state).empty());
 }
 
+BOOST_AUTO_TEST_CASE(local_ip_is_never_a_wildcard_address) {
+    const std::vector<std::string> ifaces{"127.0.0.1", "::1", "192.0.2.7", "198.51.100.1"};
+    BOOST_TEST(choose_local_ip("10.1.1.5", "192.0.2.9", ifaces) == "10.1.1.5");
+    BOOST_TEST(choose_local_ip("0.0.0.0", "192.0.2.9", ifaces) == "192.0.2.9");
+    BOOST_TEST(choose_local_ip("::", "", ifaces) == "192.0.2.7");
+    BOOST_TEST(choose_local_ip("0.0.0.0", "0.0.0.0", {"127.0.0.1"}) == "127.0.0.1");
+    BOOST_TEST(choose_local_ip("", "", {}) == "127.0.0.1");
+    // A route to a server on loopback is loopback: that is what the server sees.
+    BOOST_TEST(choose_local_ip("0.0.0.0", "127.0.0.1", ifaces) == "127.0.0.1");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -174,6 +174,10 @@ BOOST_AUTO_TEST_CASE(phone_page_shows_the_screen_and_key_forms) {
     BOOST_TEST(contains(page, R"(<button name="key" value="goodbye">)"));
     BOOST_TEST(contains(page, R"(<button name="key" value="#">)"));
     BOOST_TEST(!contains(page, "<script"));
+    // Loading: the page asks again each second by itself; idle: it does not.
+    BOOST_TEST(contains(page, R"(<meta http-equiv="refresh" content="1; url=/phone.html">)"));
+    view.loading = false;
+    BOOST_TEST(!contains(render_phone(view, "9480i"), "http-equiv=\"refresh\""));
 }
 
 BOOST_AUTO_TEST_CASE(key_names_round_trip) {
