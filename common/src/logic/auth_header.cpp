@@ -3,6 +3,7 @@
 // is looked at a bounded number of times (at most twice, by the look-aheads below).
 #include "common/auth/auth_header.hpp"
 
+#include <array>
 #include <cstdio>
 
 namespace common::auth {
@@ -15,7 +16,17 @@ constexpr bool is_ctl(char c) noexcept {
     return u < 0x20 || u == 0x7f;
 }
 
-bool is_tchar(char c) noexcept { return is_token(std::string_view(&c, 1)); }
+// RFC 9110 §5.6.2 tchar, as a table: the tokenizer asks once per byte.
+constexpr std::array<bool, 256> tchar_table = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    }
+    for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+    return t;
+}();
+
+constexpr bool is_tchar(char c) noexcept { return tchar_table[static_cast<unsigned char>(c)]; }
 
 // token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 constexpr bool is_token68_char(char c) noexcept {
@@ -124,22 +135,28 @@ private:
             return fail(start, "expected an auth-scheme, found " + found());
         }
         item.scheme = scheme;
-        std::string last = "auth-scheme " + quote_name(scheme);
+        item.params.reserve(12);
+        // What came last, for error messages only: built into a string on failure, not per element.
+        std::string_view last_kind = "auth-scheme ";
+        std::string_view last_name = scheme;
+        auto last = [&] { return std::string(last_kind) + quote_name(last_name); };
 
         if (!at_end() && is_ows(peek())) {
             skip_ows();
             if (!at_end() && peek() != ',') {
                 if (try_token68(item)) {
-                    last = "token68 of auth-scheme " + quote_name(scheme);
+                    last_kind = "token68 of auth-scheme ";
                 } else {
+                    const std::size_t name_at = pos_;
                     if (!parse_param(item)) return false;
-                    last = "parameter " + quote_name(item.params.back().name);
+                    last_kind = "parameter ";
+                    last_name = scan_token(name_at);  // a view of the input, not of `item`
                 }
             }
         } else if (!at_end() && peek() != ',') {
             const std::string hint =
                 peek() == '=' ? " (a parameter without an auth-scheme?)" : "";
-            return fail(pos_, "expected a space or ',' after " + last + ", found " + found() +
+            return fail(pos_, "expected a space or ',' after " + last() + ", found " + found() +
                                   hint);
         }
 
@@ -148,7 +165,7 @@ private:
         for (;;) {
             skip_ows();
             if (at_end()) return true;
-            if (peek() != ',') return fail(pos_, "expected ',' after " + last + ", found " +
+            if (peek() != ',') return fail(pos_, "expected ',' after " + last() + ", found " +
                                                      found());
             skip_separators();
             if (at_end()) return true;
@@ -158,15 +175,17 @@ private:
             while (after < in_.size() && is_ows(in_[after])) ++after;
             const bool is_param = after < in_.size() && in_[after] == '=';
             if (name.empty() && is_param) {
-                return fail(pos_, "'=' without a parameter name after " + last);
+                return fail(pos_, "'=' without a parameter name after " + last());
             }
             if (!is_param) return true;
             if (item.token68) {
-                return fail(pos_, "parameter " + quote_name(name) + " follows the " + last +
+                return fail(pos_, "parameter " + quote_name(name) + " follows the " + last() +
                                       " (a parameter without '='?)");
             }
+            const std::size_t name_at = pos_;
             if (!parse_param(item)) return false;
-            last = "parameter " + quote_name(item.params.back().name);
+            last_kind = "parameter ";
+            last_name = scan_token(name_at);
         }
     }
 
@@ -226,6 +245,14 @@ private:
         const std::size_t open = pos_;
         ++pos_;
         while (!at_end()) {
+            // Plain qdtext runs are copied at once; only quotes, escapes and CTLs stop the scan.
+            std::size_t run = pos_;
+            while (run < in_.size() && in_[run] != '"' && in_[run] != '\\' && (!is_ctl(in_[run]) || in_[run] == '\t')) {
+                ++run;
+            }
+            out.append(in_.substr(pos_, run - pos_));
+            pos_ = run;
+            if (at_end()) break;
             const char c = peek();
             if (c == '"') {
                 ++pos_;

@@ -5,23 +5,51 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
 namespace common::crypto {
 namespace {
 
+// Fetched once: the EVP_md5()-style handles make OpenSSL 3 look the implementation up again on
+// every init, which cost more than hashing a Digest line. Fetched objects are immutable and
+// reference counted, so sharing them between threads is fine. If a fetch fails (say, MD5 under a
+// FIPS-only provider) the legacy handle is used, and the per-call init reports the error as before.
+const EVP_MD* fetched_or_legacy(const char* name, const EVP_MD* legacy) noexcept {
+    const EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+    if (md == nullptr) ERR_clear_error();
+    return md != nullptr ? md : legacy;
+}
+
 const EVP_MD* evp_md(hash_algorithm algorithm) noexcept {
     switch (algorithm) {
-        case hash_algorithm::md5: return EVP_md5();
-        case hash_algorithm::sha256: return EVP_sha256();
-        case hash_algorithm::sha512_256: return EVP_sha512_256();
+        case hash_algorithm::md5: {
+            static const EVP_MD* md = fetched_or_legacy("MD5", EVP_md5());
+            return md;
+        }
+        case hash_algorithm::sha256: {
+            static const EVP_MD* md = fetched_or_legacy("SHA2-256", EVP_sha256());
+            return md;
+        }
+        case hash_algorithm::sha512_256: {
+            static const EVP_MD* md = fetched_or_legacy("SHA2-512/256", EVP_sha512_256());
+            return md;
+        }
     }
     return nullptr;
 }
+
+struct md_ctx_free {
+    void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+};
+struct mac_ctx_free {
+    void operator()(EVP_MAC_CTX* ctx) const noexcept { EVP_MAC_CTX_free(ctx); }
+};
 
 [[noreturn]] void throw_openssl(std::string_view what, hash_algorithm algorithm) {
     std::array<char, 256> reason{};
@@ -70,20 +98,24 @@ std::size_t digest_size(hash_algorithm algorithm) noexcept {
 
 std::string to_hex(std::string_view bytes) {
     constexpr std::string_view digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (char c : bytes) {
-        const auto b = static_cast<unsigned char>(c);
-        out.push_back(digits[b >> 4U]);
-        out.push_back(digits[b & 0x0fU]);
+    std::string out(bytes.size() * 2, '\0');
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        const auto b = static_cast<unsigned char>(bytes[i]);
+        out[2 * i] = digits[b >> 4U];
+        out[2 * i + 1] = digits[b & 0x0fU];
     }
     return out;
 }
 
 std::string hex_digest(hash_algorithm algorithm, std::string_view data) {
+    // One context per thread, re-initialised per message: no allocation per digest.
+    thread_local std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx(EVP_MD_CTX_new());
+    if (!ctx) throw_openssl("EVP_MD_CTX_new", algorithm);
     std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
     unsigned int md_len = 0;
-    if (EVP_Digest(data.data(), data.size(), md.data(), &md_len, evp_md(algorithm), nullptr) != 1) {
+    if (EVP_DigestInit_ex(ctx.get(), evp_md(algorithm), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+        EVP_DigestFinal_ex(ctx.get(), md.data(), &md_len) != 1) {
         throw_openssl("EVP_Digest", algorithm);
     }
     return to_hex(std::string_view(reinterpret_cast<const char*>(md.data()), md_len));
@@ -125,12 +157,32 @@ std::string hasher::finish_raw() {
 std::string hasher::finish_hex() { return to_hex(finish_raw()); }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
+    // The one-shot EVP_Q_mac fetches HMAC and SHA-256 and schedules the key on every call (about
+    // 20,000 instructions). Here the MAC is fetched once, and each thread keeps a context keyed
+    // for the last key it saw: callers use one secret for many messages (nonce checks).
+    static EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (hmac == nullptr) throw_openssl("EVP_MAC_fetch(HMAC)", hash_algorithm::sha256);
+    thread_local std::unique_ptr<EVP_MAC_CTX, mac_ctx_free> ctx;
+    thread_local std::string ctx_key;
+    const bool rekey = !ctx || ctx_key != key;
+    if (!ctx) ctx.reset(EVP_MAC_CTX_new(hmac));
+    if (!ctx) throw_openssl("EVP_MAC_CTX_new", hash_algorithm::sha256);
+    char digest_name[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0), OSSL_PARAM_construct_end()};
+    // With a null key, HMAC starts a new message under the key set before.
+    const int init = rekey ? EVP_MAC_init(ctx.get(), bytes_of(key), key.size(), params)
+                           : EVP_MAC_init(ctx.get(), nullptr, 0, nullptr);
+    if (init != 1) {
+        ctx.reset();
+        throw_openssl("HMAC init", hash_algorithm::sha256);
+    }
+    if (rekey) ctx_key.assign(key);
     std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
     std::size_t mac_len = 0;
-    // EVP_Q_mac is OpenSSL 3's one-shot EVP_MAC wrapper (fetch, init, update, final, free).
-    if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
-                  bytes_of(data), data.size(), mac.data(), mac.size(), &mac_len) == nullptr) {
-        throw_openssl("HMAC (EVP_Q_mac)", hash_algorithm::sha256);
+    if (EVP_MAC_update(ctx.get(), bytes_of(data), data.size()) != 1 ||
+        EVP_MAC_final(ctx.get(), mac.data(), &mac_len, mac.size()) != 1) {
+        ctx.reset();
+        throw_openssl("HMAC", hash_algorithm::sha256);
     }
     return std::string(reinterpret_cast<const char*>(mac.data()), mac_len);
 }

@@ -234,6 +234,22 @@ BOOST_AUTO_TEST_CASE(stale_only_with_the_right_password) {
     BOOST_TEST((outcome(req.build()) == digest_outcome::bad_password));
 }
 
+BOOST_AUTO_TEST_CASE(a_tracked_nonce_still_expires_and_its_forgeries_still_fail) {
+    // Once a nonce is in the nc window its MAC is not recomputed; the time checks still apply,
+    // and a nonce that differs from the tracked one in any byte is checked in full.
+    BOOST_TEST((outcome(req.build()) == digest_outcome::ok));
+    req.nc = "00000002";
+    BOOST_TEST((outcome(req.build(), t0 + 120s) == digest_outcome::stale));
+    const std::string tracked = req.nonce;
+    auto forged = tracked;
+    forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+    req.nonce = forged;
+    req.nc = "00000003";
+    BOOST_TEST((outcome(req.build()) == digest_outcome::bad_nonce));
+    req.nonce = tracked;
+    BOOST_TEST((outcome(req.build()) == digest_outcome::ok));
+}
+
 BOOST_AUTO_TEST_CASE(foreign_or_future_nonce_is_bad_nonce_not_stale) {
     req.nonce = nonce_issuer(std::string(32, 'x'), 60s).issue("cms", t0);
     BOOST_TEST((outcome(req.build()) == digest_outcome::bad_nonce));

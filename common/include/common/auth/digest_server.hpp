@@ -50,8 +50,11 @@ public:
     // Timestamps are kept strictly increasing per issuer, so two nonces issued in the same
     // microsecond still differ and two clients never share one nonce's nc space.
     std::string issue(std::string_view realm, digest_clock::time_point now);
+    // `mac_known_good`: this exact nonce passed the MAC check earlier (the caller's nc_window
+    // tracks it, and only verified nonces get there), so the HMAC is not recomputed; the time
+    // checks still run.
     nonce_check verify(std::string_view nonce, std::string_view realm,
-                       digest_clock::time_point now) const;
+                       digest_clock::time_point now, bool mac_known_good = false) const;
 
     std::chrono::seconds lifetime() const noexcept { return lifetime_; }
 
@@ -87,6 +90,8 @@ public:
     nc_status record(std::string_view nonce, digest_clock::time_point issued_at, std::uint32_t nc);
 
     std::size_t size() const noexcept { return entries_.size(); }
+    // Whether this exact nonce is tracked (it was verified and used before).
+    bool tracks(std::string_view nonce) const { return index_.contains(nonce); }
 
 private:
     struct entry {
