@@ -176,6 +176,9 @@ std::string_view negative_name(auth_negative_mode mode) noexcept {
         case auth_negative_mode::wrong_realm: return "wrong_realm";
         case auth_negative_mode::unsupported_algorithm: return "unsupported_algorithm";
         case auth_negative_mode::endless_401: return "endless_401";
+        case auth_negative_mode::wrong_password_accepted: return "wrong_password_accepted";
+        case auth_negative_mode::replay_accepted: return "replay_accepted";
+        case auth_negative_mode::no_stale_flag: return "no_stale_flag";
     }
     return "?";
 }
@@ -186,13 +189,14 @@ void check_negative_fits(const auth_rule& rule, std::size_t index) {
     const auto mode = rule.negative;
     if (mode == auth_negative_mode::none || rule.scheme == auth_scheme::digest) return;
     if (rule.scheme == auth_scheme::basic &&
-        (mode == auth_negative_mode::no_challenge || mode == auth_negative_mode::endless_401)) {
+        (mode == auth_negative_mode::no_challenge || mode == auth_negative_mode::endless_401 ||
+         mode == auth_negative_mode::wrong_password_accepted)) {
         return;
     }
     throw std::invalid_argument(rule_path(index) + ".negative: " + std::string(negative_name(mode)) +
                                 " does not apply to scheme " +
                                 (rule.scheme == auth_scheme::basic ? "basic" : "none") +
-                                (rule.scheme == auth_scheme::basic ? " (only no_challenge, endless_401)"
+                                (rule.scheme == auth_scheme::basic ? " (only no_challenge, endless_401, wrong_password_accepted)"
                                                                    : ""));
 }
 
@@ -297,6 +301,12 @@ auth_decision auth_gate::check_basic(const compiled_rule& rule, const auth_reque
             d.result = auth_outcome::ok;
             d.as_user = as_user;
             if (previous) d.message = "previous password of '" + got.user + "' (rotation overlap)";
+            return d;
+        }
+        if (pw && !previous && rule.rule.negative == auth_negative_mode::wrong_password_accepted) {
+            d.result = auth_outcome::ok;
+            d.as_user = as_user;
+            d.message = "negative mode wrong_password_accepted: wrong password of '" + got.user + "' accepted";
             return d;
         }
     }
@@ -410,11 +420,20 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
     d.scheme = "Digest";
     d.user = v.username;
     d.message = v.message;
+    // The modes that let through what the verifier refused.
+    if ((v.outcome == digest_outcome::bad_password && mode == auth_negative_mode::wrong_password_accepted) ||
+        (v.outcome == digest_outcome::replay && mode == auth_negative_mode::replay_accepted)) {
+        d.message = "negative mode " + std::string(negative_name(mode)) + ": " + v.message + " accepted";
+        d.result = auth_outcome::ok;
+        d.as_user = as_user;
+        return d;
+    }
     switch (v.outcome) {
         case digest_outcome::ok:
             break;
         case digest_outcome::stale:
-            return challenge_decision(rule, now, true, auth_outcome::stale, v.message);
+            return challenge_decision(rule, now, mode != auth_negative_mode::no_stale_flag, auth_outcome::stale,
+                                      v.message);
         case digest_outcome::replay:
             return challenge_decision(rule, now, false, auth_outcome::replay, v.message);
         case digest_outcome::unknown_user:

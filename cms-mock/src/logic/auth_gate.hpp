@@ -24,6 +24,10 @@
 // - unsupported_algorithm (Digest): the one challenge says algorithm=SHA-1024; every answer is 401.
 // - endless_401 (Digest, Basic): every request gets 401 with a fresh challenge, even with the right
 //   password (journalled as forbidden then).
+// - wrong_password_accepted (Digest, Basic): a known user name gets in with any password.
+// - replay_accepted (Digest): an nc already used on a nonce is accepted again.
+// - no_stale_flag (Digest): an expired nonce answered with the right password gets 401 without
+//   stale=true (the client must take it for a wrong password).
 // A negative mode on a scheme it does not fit is a configuration error.
 #pragma once
 

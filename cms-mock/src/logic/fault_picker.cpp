@@ -17,6 +17,12 @@ std::string describe(const fault_rule& r) {
     if (r.truncate) add("truncate");
     if (r.reset) add("reset");
     if (r.unavailable) add("503");
+    if (r.content.content_type) add("content-type");
+    if (r.content.head_mismatch) add("head-mismatch");
+    if (r.content.range == range_fault::ignore) add("range-ignored");
+    if (r.content.range == range_fault::wrong) add("range-wrong");
+    if (r.content.conditional == conditional_fault::ignore) add("conditional-ignored");
+    if (r.content.conditional == conditional_fault::always_304) add("always-304");
     return s;
 }
 
@@ -51,6 +57,13 @@ picked_faults fault_picker::pick(std::string_view path, std::string_view mac) {
         if (r.reset) plan.reset = true;
         if (r.truncate) out.truncate = true;
         if (r.unavailable) out.unavailable = r.unavailable;
+        if (r.content.any()) {
+            auto& c = out.content ? *out.content : out.content.emplace();
+            if (r.content.content_type) c.content_type = r.content.content_type;
+            if (r.content.head_mismatch) c.head_mismatch = true;
+            if (r.content.range != range_fault::none) c.range = r.content.range;
+            if (r.content.conditional != conditional_fault::none) c.conditional = r.content.conditional;
+        }
         auto name = describe(r);
         plan.name += (plan.name.empty() ? "" : ",") + name;
     }

@@ -18,6 +18,7 @@ struct picked_faults {
     fault_plan plan;
     std::optional<std::chrono::seconds> unavailable;  // answer 503 with this Retry-After
     bool truncate = false;  // send half the body under a full Content-Length
+    std::optional<content_fault> content;  // set only when a matching rule has one
 };
 
 class fault_picker {

@@ -35,6 +35,9 @@ enum class auth_negative_mode {
     wrong_realm,         // the challenge names a realm the verifier does not accept
     unsupported_algorithm,  // only an algorithm no client knows ("SHA-1024")
     endless_401,         // always 401, even with the right password
+    wrong_password_accepted,  // a known user gets in with any password
+    replay_accepted,     // a nonce's nc is never checked for replays
+    no_stale_flag,       // an expired nonce with the right password gets 401 without stale=true
 };
 
 struct auth_rule {
@@ -65,6 +68,21 @@ struct auth_settings {
     std::size_t nonce_cache = 10'000;  // nonces whose nc values are tracked (LRU)
 };
 
+// Faults in what is served rather than how it is sent (see content_faults.hpp).
+enum class range_fault { none, ignore, wrong };               // ignore Range / 206 with a wrong Content-Range
+enum class conditional_fault { none, ignore, always_304 };    // never 304 / 304 whatever the validator
+
+struct content_fault {
+    std::optional<std::string> content_type;  // replaces Content-Type; "" leaves it out
+    bool head_mismatch = false;               // HEAD announces another Content-Length than GET
+    range_fault range = range_fault::none;
+    conditional_fault conditional = conditional_fault::none;
+
+    bool any() const noexcept {
+        return content_type || head_mismatch || range != range_fault::none || conditional != conditional_fault::none;
+    }
+};
+
 struct fault_rule {
     std::string path = "*";               // glob on the request path
     std::optional<std::string> mac;       // only for this device
@@ -77,6 +95,7 @@ struct fault_rule {
     bool truncate = false;                // send half the body under a full Content-Length
     bool reset = false;                   // TCP reset instead of an answer
     std::optional<std::chrono::seconds> unavailable;     // 503 with this Retry-After
+    content_fault content;
     std::string name;                     // label in the journal (default: derived)
 };
 

@@ -35,7 +35,10 @@ void read_rule(const node_reader& r, auth_rule& rule) {
                      {"no_challenge", auth_negative_mode::no_challenge},
                      {"wrong_realm", auth_negative_mode::wrong_realm},
                      {"unsupported_algorithm", auth_negative_mode::unsupported_algorithm},
-                     {"endless_401", auth_negative_mode::endless_401}});
+                     {"endless_401", auth_negative_mode::endless_401},
+                     {"wrong_password_accepted", auth_negative_mode::wrong_password_accepted},
+                     {"replay_accepted", auth_negative_mode::replay_accepted},
+                     {"no_stale_flag", auth_negative_mode::no_stale_flag}});
     r.optional("mac", rule.mac);
     r.finish();
 }
@@ -71,6 +74,20 @@ void read_fault(const node_reader& r, fault_rule& f) {
     r.optional("truncate", f.truncate);
     r.optional("reset", f.reset);
     r.optional("unavailable", f.unavailable);
+    r.optional("content_type", f.content.content_type);
+    if (f.content.content_type) {
+        for (char c : *f.content.content_type) {
+            const auto u = static_cast<unsigned char>(c);
+            if (u < 0x20 || u == 0x7f) r.fail("content_type: control characters (CR, LF, NUL, ...) are not allowed");
+        }
+    }
+    r.optional("head_mismatch", f.content.head_mismatch);
+    r.optional_enum("range", f.content.range,
+                    {{"none", range_fault::none}, {"ignore", range_fault::ignore}, {"wrong", range_fault::wrong}});
+    r.optional_enum("conditional", f.content.conditional,
+                    {{"none", conditional_fault::none},
+                     {"ignore", conditional_fault::ignore},
+                     {"always_304", conditional_fault::always_304}});
     r.optional("name", f.name);
     r.finish();
 }

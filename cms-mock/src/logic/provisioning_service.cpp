@@ -1,5 +1,6 @@
 #include "logic/provisioning_service.hpp"
 
+#include "logic/content_faults.hpp"
 #include "logic/http_conditional.hpp"
 #include "logic/service_impl.hpp"
 
@@ -285,6 +286,7 @@ response_plan provisioning_service::impl::handle(request_view& req) {
 
     auto picked = faults.pick(fr.relative_path, entry.device_mac);
     entry.fault = picked.plan.name;
+    if (picked.content) apply_request_faults(*picked.content, req);
     if (picked.unavailable) {
         auto plan = text_response(503, "service unavailable (fault injected)\n");
         plan.set_header("Retry-After", std::to_string(picked.unavailable->count()));
@@ -344,6 +346,7 @@ response_plan provisioning_service::impl::handle(request_view& req) {
         plan.body_length = range.length();
         plan.set_header("Content-Range", content_range_value(range, size));
     }
+    if (picked.content) apply_response_faults(*picked.content, plan);
     plan.faults = picked.plan;
     if (picked.truncate) plan.faults.close_after_body_bytes = plan.length() / 2;
     return finish(std::move(plan), std::move(entry));
