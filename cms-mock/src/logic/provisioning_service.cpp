@@ -75,7 +75,8 @@ void provisioning_service::impl::load_content() {
         if (!std::filesystem::is_directory(*cfg.root, ec)) {
             throw std::runtime_error("root: '" + *cfg.root + "' is not a directory");
         }
-        store = directory_store(*cfg.root);
+        // The file cache's settle check compares file times with the real clock, not `clock`.
+        store = directory_store(*cfg.root, [] { return std::chrono::system_clock::now(); });
     } else {
         store = memory_store(demo_tree_files(), now, "built-in demo tree");
     }

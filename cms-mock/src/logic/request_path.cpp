@@ -265,8 +265,9 @@ std::variant<file_request, path_error> classify_target(std::string_view request_
     return req;
 }
 
-std::variant<std::filesystem::path, path_error> resolve_under_root(const std::filesystem::path& root,
-                                                                   std::string_view relative_path) {
+namespace {
+// Re-checks a relative path that may not come from classify_target.
+std::optional<path_error> check_relative_path(std::string_view relative_path) {
     if (relative_path.empty()) return error(path_error_kind::not_found, "empty relative path");
     if (relative_path.front() == '/') {
         return error(path_error_kind::traversal, "absolute path '" + std::string(relative_path) + "'");
@@ -275,7 +276,13 @@ std::variant<std::filesystem::path, path_error> resolve_under_root(const std::fi
         relative_path.find('\\') != std::string_view::npos) {
         return error(path_error_kind::malformed, "NUL or backslash in relative path");
     }
-    if (auto e = check_segments(split_segments(relative_path))) return std::move(*e);
+    return check_segments(split_segments(relative_path));
+}
+}  // namespace
+
+std::variant<std::filesystem::path, path_error> resolve_under_root(const std::filesystem::path& root,
+                                                                   std::string_view relative_path) {
+    if (auto e = check_relative_path(relative_path)) return std::move(*e);
 
     std::error_code ec;
     const auto canonical_root = std::filesystem::canonical(root, ec);
@@ -283,6 +290,14 @@ std::variant<std::filesystem::path, path_error> resolve_under_root(const std::fi
         return error(path_error_kind::not_found,
                      "root '" + root.string() + "' unavailable: " + ec.message());
     }
+    return resolve_under_canonical_root(canonical_root, relative_path);
+}
+
+std::variant<std::filesystem::path, path_error> resolve_under_canonical_root(
+    const std::filesystem::path& canonical_root, std::string_view relative_path) {
+    if (auto e = check_relative_path(relative_path)) return std::move(*e);
+
+    std::error_code ec;
     const auto resolved =
         std::filesystem::weakly_canonical(canonical_root / std::string(relative_path), ec);
     if (ec) {

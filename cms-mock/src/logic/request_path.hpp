@@ -76,4 +76,9 @@ std::variant<file_request, path_error> classify_target(std::string_view request_
 std::variant<std::filesystem::path, path_error> resolve_under_root(const std::filesystem::path& root,
                                                                    std::string_view relative_path);
 
+// The same with `canonical_root` already resolved (std::filesystem::canonical), so a caller that
+// resolves many paths under one root does not pay for resolving the root every time.
+std::variant<std::filesystem::path, path_error> resolve_under_canonical_root(
+    const std::filesystem::path& canonical_root, std::string_view relative_path);
+
 }  // namespace cms_mock

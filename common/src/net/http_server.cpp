@@ -63,7 +63,13 @@ std::string endpoint_string(const tcp::endpoint& ep) {
     return addr.to_string() + ":" + std::to_string(ep.port());
 }
 
-request_view make_view(http::request<http::string_body>& req, const tcp::endpoint& peer) {
+// Who is on the other end, formatted once per connection rather than per request.
+struct peer_strings {
+    std::string endpoint;  // "127.0.0.1:53211"
+    std::string address;   // "127.0.0.1"
+};
+
+request_view make_view(http::request<http::string_body>& req, const peer_strings& peer) {
     request_view v;
     v.method = std::string(req.method_string());
     v.target = std::string(req.target());
@@ -73,8 +79,8 @@ request_view make_view(http::request<http::string_body>& req, const tcp::endpoin
         v.headers.push_back({std::string(f.name_string()), std::string(f.value())});
     }
     v.body = std::move(req.body());
-    v.peer = endpoint_string(peer);
-    v.peer_address = peer.address().to_string();
+    v.peer = peer.endpoint;
+    v.peer_address = peer.address;
     v.received = std::chrono::steady_clock::now();
     return v;
 }
@@ -84,7 +90,7 @@ request_view make_view(http::request<http::string_body>& req, const tcp::endpoin
 template <class Stream>
 net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::tcp_stream& lowest,
                                     http_server::connection& conn, const listener_spec& spec,
-                                    const tcp::endpoint& peer, const std::string& tls_version,
+                                    const peer_strings& peer, const std::string& tls_version,
                                     const std::string& tls_cipher) {
     auto& limits = session_access::limits(server);
     beast::flat_buffer buffer;
@@ -153,7 +159,8 @@ net::awaitable<void> run_session(http_server& server, tcp::socket socket, const 
     auto& limits = session_access::limits(server);
     auto& connections = session_access::connections(server);
     boost::system::error_code ignored;
-    const auto peer = socket.remote_endpoint(ignored);
+    const auto peer_endpoint = socket.remote_endpoint(ignored);
+    const peer_strings peer{endpoint_string(peer_endpoint), peer_endpoint.address().to_string()};
     beast::tcp_stream lowest(std::move(socket));
     http_server::connection conn;
     conn.stream = &lowest;
@@ -161,7 +168,8 @@ net::awaitable<void> run_session(http_server& server, tcp::socket socket, const 
     auto registration = std::prev(connections.end());
 
     if (!spec.tls) {
-        co_await serve_requests(server, lowest, lowest, conn, spec, peer, {}, {});
+        const std::string no_tls;  // named: g++ 12 mishandles temporaries passed to a co_awaited call
+        co_await serve_requests(server, lowest, lowest, conn, spec, peer, no_tls, no_tls);
         lowest.socket().shutdown(tcp::socket::shutdown_send, ignored);
     } else {
         net::ssl::stream<beast::tcp_stream&> tls_stream(lowest, *spec.tls);
@@ -169,7 +177,7 @@ net::awaitable<void> run_session(http_server& server, tcp::socket socket, const 
         auto [ec] = co_await tls_stream.async_handshake(net::ssl::stream_base::server, use_nothrow);
         if (ec) {
             ++session_access::counters(server).tls_handshakes_failed;
-            spdlog::debug("{}: TLS handshake with {} failed: {}", spec.name, endpoint_string(peer),
+            spdlog::debug("{}: TLS handshake with {} failed: {}", spec.name, peer.endpoint,
                           ec.message());
         } else {
             ++session_access::counters(server).tls_handshakes_ok;

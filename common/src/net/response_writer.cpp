@@ -1,22 +1,21 @@
 #include "common/http/response_writer.hpp"
 
 #include "common/auth/auth_header.hpp"
+#include "common/http/response_head.hpp"
 #include "common/http/streams.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 
 namespace common::http {
@@ -45,18 +44,13 @@ void hard_reset(beast::tcp_stream& lowest) {
     lowest.socket().close(ignored);
 }
 
-// Copies the plan's headers, dropping any that would split the response: Beast writes CR/LF in a
-// value verbatim, so this is the last line of defence.
-template <class Message>
-void add_headers(Message& res, const response_plan& plan) {
-    for (const auto& h : plan.headers) {
-        if (common::auth::has_forbidden_header_chars(h.name) ||
-            common::auth::has_forbidden_header_chars(h.value) || !common::auth::is_token(h.name)) {
-            spdlog::error("response: dropped header '{}' with forbidden characters", h.name);
-            continue;
-        }
-        res.insert(h.name, h.value);
-    }
+std::string head_of(const response_plan& plan, unsigned version, std::optional<std::uint64_t> content_length) {
+    std::string head;
+    std::vector<std::string> dropped;
+    append_response_head(head, {plan.status, version, content_length, !plan.close}, plan.headers, dropped);
+    // Beast would write CR/LF in a value verbatim: the head is the last line of defence.
+    for (const auto& name : dropped) spdlog::error("response: dropped header '{}' with forbidden characters", name);
+    return head;
 }
 
 }  // namespace
@@ -77,62 +71,72 @@ net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowes
         co_return finish();
     }
 
-    // Fast path: an in-memory body and no faults to commit while sending go out with the header
-    // in one gather write (one syscall, no copy, no chunk buffer).
-    const auto whole = plan.body ? plan.body->contiguous() : std::nullopt;
-    if (whole && !faults.any() && !plan.head && !status_has_no_body(plan.status)) {
-        const auto length = plan.length();
-        http::response<http::span_body<const char>> res{static_cast<http::status>(plan.status), version};
-        add_headers(res, plan);
-        res.body() = std::span<const char>(whole->data() + plan.body_offset, static_cast<std::size_t>(length));
-        res.content_length(length);
-        res.keep_alive(!plan.close);
-        lowest.expires_after(write_timeout);
-        auto [ec, n] = co_await http::async_write(stream, res, use_nothrow);
-        if (!ec) {
-            out.body_bytes_sent = length;
-            out.completed = true;
-        }
-        co_return finish();
-    }
-
-    http::response<http::empty_body> res{static_cast<http::status>(plan.status), version};
-    add_headers(res, plan);
+    const bool has_body_status = !status_has_no_body(plan.status);
     const std::uint64_t length = plan.length();
-    if (!status_has_no_body(plan.status)) res.content_length(length);
-    res.keep_alive(!plan.close);
+    const std::string head = head_of(plan, version, has_body_status ? std::optional(length) : std::nullopt);
 
-    http::response_serializer<http::empty_body> sr{res};
-    lowest.expires_after(write_timeout);
-    auto [ec, n] = co_await http::async_write_header(stream, sr, use_nothrow);
-    if (ec) co_return finish();
-
-    if (faults.stall_after_headers) co_await sleep_for(lowest, *faults.stall_after_headers);
-
-    const bool send_body = !plan.head && !status_has_no_body(plan.status) && plan.body;
+    const bool send_body = !plan.head && has_body_status && plan.body;
     std::uint64_t to_send = send_body ? length : 0;
     if (faults.close_after_body_bytes) to_send = std::min(to_send, *faults.close_after_body_bytes);
 
-    // Sized to what is sent and left uninitialised: zeroing 16 KiB per small response showed up in
-    // profiles.
-    const auto buffer_size = static_cast<std::size_t>(std::clamp<std::uint64_t>(to_send, 1, chunk_size));
-    auto chunk_storage = std::make_unique_for_overwrite<char[]>(buffer_size);
-    std::span<char> chunk(chunk_storage.get(), buffer_size);
+    // An in-memory body is sent from where it lies; others go through a buffer sized to what is
+    // sent, left uninitialised (zeroing 16 KiB per small response showed up in profiles).
+    const auto whole = send_body ? plan.body->contiguous() : std::nullopt;
+    std::unique_ptr<char[]> chunk_storage;
+    std::size_t buffer_size = chunk_size;
+    if (!whole && to_send > 0) {
+        buffer_size = static_cast<std::size_t>(std::min<std::uint64_t>(to_send, chunk_size));
+        chunk_storage = std::make_unique_for_overwrite<char[]>(buffer_size);
+    }
     // Throttling sends one slice every 50 ms, sized so the average rate is the configured one.
     const std::size_t slice = faults.throttle_bytes_per_second > 0
         ? static_cast<std::size_t>(std::clamp<std::uint64_t>(faults.throttle_bytes_per_second / 20, 1, buffer_size))
         : buffer_size;
     std::uint64_t offset = plan.body_offset;
+    // The next piece of the body (at most `slice` bytes); empty when the source ended early.
+    auto next_piece = [&]() -> net::const_buffer {
+        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(slice, to_send - out.body_bytes_sent));
+        if (whole) {
+            if (offset >= whole->size()) return {};
+            return net::buffer(whole->data() + offset, std::min<std::size_t>(want, whole->size() - static_cast<std::size_t>(offset)));
+        }
+        return net::buffer(chunk_storage.get(), plan.body->read(offset, std::span<char>(chunk_storage.get(), want)));
+    };
+    auto source_ended = [&]() {
+        spdlog::error("response: body source ended early at byte {}", out.body_bytes_sent);
+        hard_reset(lowest);
+    };
+
+    // Without a stall or throttle between them, the head and the first piece of the body go out
+    // in one gathered write: one syscall and one TCP segment for a small answer.
+    lowest.expires_after(write_timeout);
+    const bool paced = faults.stall_after_headers.has_value() || faults.throttle_bytes_per_second > 0;
+    if (!paced && to_send > 0) {
+        const auto piece = next_piece();
+        if (piece.size() == 0) {
+            source_ended();
+            co_return finish();
+        }
+        const std::array<net::const_buffer, 2> both{net::buffer(head), piece};
+        auto [ec, n] = co_await net::async_write(stream, both, use_nothrow);
+        if (ec) co_return finish();
+        out.body_bytes_sent += piece.size();
+        offset += piece.size();
+    } else {
+        auto [ec, n] = co_await net::async_write(stream, net::buffer(head), use_nothrow);
+        if (ec) co_return finish();
+    }
+
+    if (faults.stall_after_headers) co_await sleep_for(lowest, *faults.stall_after_headers);
+
     while (out.body_bytes_sent < to_send) {
-        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(slice, to_send - out.body_bytes_sent));
-        auto got = plan.body->read(offset, std::span<char>(chunk.data(), want));
-        if (got == 0) {
-            spdlog::error("response: body source ended early at byte {}", out.body_bytes_sent);
-            hard_reset(lowest);
+        const auto piece = next_piece();
+        if (piece.size() == 0) {
+            source_ended();
             co_return finish();
         }
         lowest.expires_after(write_timeout);
-        auto [wec, wn] = co_await net::async_write(stream, net::buffer(chunk.data(), got), use_nothrow);
+        auto [wec, wn] = co_await net::async_write(stream, piece, use_nothrow);
         if (wec) co_return finish();
         out.body_bytes_sent += wn;
         offset += wn;

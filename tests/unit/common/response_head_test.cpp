@@ -1,0 +1,49 @@
+#include "common/http/response_head.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace common::http;
+
+namespace {
+
+std::string head(const response_head_spec& spec, const std::vector<header_field>& headers,
+                 std::vector<std::string>* dropped_out = nullptr) {
+    std::string out;
+    std::vector<std::string> dropped;
+    append_response_head(out, spec, headers, dropped);
+    if (dropped_out) *dropped_out = dropped;
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(status_line_headers_length_and_end) {
+    BOOST_TEST(head({200, 11, 2048, true}, {{"Content-Type", "text/plain"}, {"ETag", "\"x\""}}) ==
+               "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nETag: \"x\"\r\n"
+               "Content-Length: 2048\r\n\r\n");
+    BOOST_TEST(head({304, 11, std::nullopt, true}, {}) == "HTTP/1.1 304 Not Modified\r\n\r\n");
+    BOOST_TEST(head({599, 11, 0, true}, {}) == "HTTP/1.1 599 \r\nContent-Length: 0\r\n\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(connection_field_follows_the_version) {
+    BOOST_TEST(head({404, 11, 0, false}, {}) ==
+               "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    BOOST_TEST(head({200, 10, 1, true}, {}) ==
+               "HTTP/1.0 200 OK\r\nContent-Length: 1\r\nConnection: keep-alive\r\n\r\n");
+    BOOST_TEST(head({200, 10, 1, false}, {}) == "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(fields_that_would_split_the_response_are_dropped) {
+    std::vector<std::string> dropped;
+    const auto out = head({200, 11, 0, true},
+                          {{"X-Ok", "fine"}, {"X-Bad", "a\r\nSet-Cookie: evil"}, {"Bad Name", "v"},
+                           {"", "v"}, {"X-Nul", std::string("a\0b", 3)}, {"Content-Length", "99"},
+                           {"connection", "upgrade"}},
+                          &dropped);
+    BOOST_TEST(out == "HTTP/1.1 200 OK\r\nX-Ok: fine\r\nContent-Length: 0\r\n\r\n");
+    BOOST_TEST(dropped == (std::vector<std::string>{"X-Bad", "Bad Name", "", "X-Nul"}),
+               boost::test_tools::per_element());
+}
