@@ -12,6 +12,8 @@ packages=(
   clang-14 libclang-rt-14-dev
   # real peers used by the tests
   openssl curl python3 ca-certificates
+  # reliability suite: slow-client attacks and TLS scans (tests/reliability)
+  slowhttptest sslscan
   # phone-agent boot against servers nobody here wrote (apache2-bin only: `apache2` would start a
   # service on port 80; the tests run their own httpd and nginx on 127.0.0.1)
   apache2-bin nginx
