@@ -92,7 +92,8 @@ for name, line in [
     ('version_http2', 'GET /open.cfg HTTP/2.0'), ('version_09_style', 'GET /open.cfg HTTP/0.9'),
     ('cr_in_request_line', 'GET /open.cfg\rHTTP/1.1'), ('quote_in_target', 'GET /"open".cfg HTTP/1.1'),
 ]:
-    add('line_' + name, 400, line + '\r\nHost: x\r\n\r\n', 'both')
+    # A non-ASCII target is a path question: the phone asks for its login first (401).
+    add('line_' + name, 400, line + '\r\nHost: x\r\n\r\n', 'cms' if name == 'high_byte_in_target' else 'both')
 add('line_bare_lf_everywhere', 400, 'GET /open.cfg HTTP/1.1\nHost: x\n\n', 'both')
 add('line_bare_lf_after_request_line', 400, 'GET /open.cfg HTTP/1.1\nHost: x\r\n\r\n', 'both')
 add('line_only_crlf', 'close', '\r\n\r\n\r\n', 'both')
