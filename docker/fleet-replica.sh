@@ -1,7 +1,8 @@
 #!/bin/bash
 # Entry point of the load fleet (installed as apl-fleet-replica in the phone-agent image): one
 # replica of `docker compose --profile load up --scale fleet=N` or one pod of the Kubernetes
-# Indexed Job boots its own slice of the load phones, so replicas never share a MAC:
+# Indexed Job boots its own slice of the load phones, so replicas never share a MAC: with
+# `phone-agent fleet --shard index/shards` where the binary has it, else
 #   slice = APL_FLEET_PHONES / APL_FLEET_SHARDS phones from APL_FLEET_MAC_START + index * slice
 # The replica's index (0-based) is APL_FLEET_INDEX, else JOB_COMPLETION_INDEX (Kubernetes), else
 # the number Compose puts at the end of the container name (`<project>[-_]fleet[-_]<n>`, 1-based),
@@ -40,10 +41,16 @@ fi
 [[ $index =~ ^[0-9]+$ ]] || fail "replica index must be a number, not '$index'"
 ((index < shards)) || fail "replica index $index is not below APL_FLEET_SHARDS=$shards (set it to the --scale value)"
 
+common=(--server "$server" --ca "${APL_FLEET_CA:-/state/ca.pem}" --model "${APL_FLEET_MODEL:-9480i}"
+  --firmware "${APL_FLEET_FIRMWARE:-3.2.2.1000}" --concurrency "${APL_FLEET_CONCURRENCY:-64}")
+if phone-agent fleet --help 2>/dev/null | grep -q -- '--shard'; then
+  # phone-agent fleet splits the phones itself (contiguous parts, remainder included).
+  echo "fleet-replica: --shard $index/$shards of $phones phones from $mac_start" >&2
+  exec phone-agent fleet "${common[@]}" --mac-start "$mac_start" --count "$phones" \
+    --shard "$index/$shards" "$@"
+fi
 slice=$((phones / shards))
 ((slice > 0)) || fail "APL_FLEET_PHONES=$phones cannot be split into $shards shards"
 first=$(printf '%012X' $((16#$mac_start + index * slice)))
 echo "fleet-replica: shard $index of $shards: $slice phones from $first" >&2
-exec phone-agent fleet --server "$server" --ca "${APL_FLEET_CA:-/state/ca.pem}" \
-  --mac-start "$first" --count "$slice" --model "${APL_FLEET_MODEL:-9480i}" \
-  --firmware "${APL_FLEET_FIRMWARE:-3.2.2.1000}" --concurrency "${APL_FLEET_CONCURRENCY:-64}" "$@"
+exec phone-agent fleet "${common[@]}" --mac-start "$first" --count "$slice" "$@"
