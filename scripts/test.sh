@@ -3,6 +3,7 @@
 # e.g. `scripts/test.sh -L unit`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 scripts/install-deps.sh
 scripts/build.sh
 # Containers: CTest's compose.stack (label compose) builds both images and runs
@@ -14,3 +15,10 @@ else
 fi
 cd "${APL_BUILD_DIR:-build}"
 ctest --output-on-failure --timeout 900 "$@"
+
+# Sanitizer build (scripts/sanitize.sh: clang-14, ASan + UBSan + libFuzzer, build-asan/): every
+# unit and integration test again, then the fuzz targets. Opt-in (APL_SANITIZE=1) until a full
+# run has been seen green on a quiet machine; only on a full run (no ctest arguments).
+if [[ $# -eq 0 && ${APL_SANITIZE:-0} == 1 ]]; then
+  "$root/scripts/sanitize.sh"
+fi
