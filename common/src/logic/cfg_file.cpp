@@ -97,10 +97,11 @@ std::optional<cfg_error> cfg_file::set(cfg_entry entry) {
         return cfg_error{"configuration key is empty"};
     }
     if (written.front() == '#' || written.front() == '!' || written.front() == '^' ||
-        written.find(':') != std::string_view::npos || has_line_breaking_byte(written)) {
+        written.starts_with(utf8_bom) || written.find(':') != std::string_view::npos ||
+        has_line_breaking_byte(written)) {
         return cfg_error{"configuration key " + shown_key(written) +
                          " cannot be written to a .cfg file (':', CR, LF, NUL or a leading "
-                         "'#', '!' or '^')"};
+                         "'#', '!', '^' or byte-order mark)"};
     }
     if (has_line_breaking_byte(entry.value)) {
         return cfg_error{"value of configuration key " + shown_key(written) +
@@ -224,6 +225,13 @@ std::variant<cfg_parse_result, cfg_error> parse_cfg(std::string_view text,
         if (key.front() == '#') {
             sink.add(line_number, cfg_problem::bad_key, "key " + shown_key(key) +
                                                             " starts with '#'");
+            continue;
+        }
+        // Only the file's first bytes may be a BOM (stripped above); a key starting with one
+        // would, once written first in a file, read back as a different key.
+        if (key.starts_with(utf8_bom)) {
+            sink.add(line_number, cfg_problem::bad_key, "key " + shown_key(key) +
+                                                            " starts with a byte-order mark");
             continue;
         }
         std::string_view value = trim(content.substr(colon + 1));
