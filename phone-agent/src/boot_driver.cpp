@@ -29,6 +29,19 @@ std::string phone_wording(const common::net::fetch_result& res) {
 
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
+// nginx completes the handshake without a required client certificate (or with one it refuses)
+// and answers 400 with these page titles (its internal codes 496 and 495): that is a TLS failure.
+std::optional<std::string> client_certificate_refusal(const common::net::fetch_request& req, unsigned status,
+                                                      const std::string& body) {
+    if (req.url.scheme != "https" || status != 400) return std::nullopt;
+    for (const char* text : {"No required SSL certificate was sent", "The SSL certificate error"}) {
+        if (body.find(text) != std::string::npos) {
+            return "the server refused the connection's client certificate: HTTP 400 '" + std::string(text) + "'";
+        }
+    }
+    return std::nullopt;
+}
+
 std::string random_cnonce() {
     unsigned char raw[16];
     if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
@@ -112,7 +125,8 @@ persisted_layers load_state(const stdfs::path& state_dir) {
 }
 
 boot_driver::boot_driver(const boot_driver_settings& settings, provisioning_fsm& fsm, boot_observer& observer)
-    : settings_(settings), fsm_(fsm), observer_(observer), rng_(std::random_device{}()) {}
+    : settings_(settings), fsm_(fsm), observer_(observer), rng_(std::random_device{}()),
+      session_(settings.connection) {}
 
 asio::awaitable<boot_outcome> boot_driver::run(boot_event first) {
     auto ex = co_await asio::this_coro::executor;
@@ -151,6 +165,7 @@ asio::awaitable<boot_outcome> boot_driver::run(boot_event first) {
                 ev = persist(std::get<action::persist>(act));
                 break;
             case boot_action_type::done:
+                session_.close_idle();
                 co_return std::get<action::done>(act).outcome;
         }
     }
@@ -282,12 +297,15 @@ asio::awaitable<boot_event> boot_driver::send(asio::any_io_executor ex, const ac
     if (auto failed = prepare(r.url, r.headers, fr, ctx, tls)) {
         res = std::move(*failed);
     } else {
-        res = co_await common::net::fetch_to_string(ex, fr, limits(r.body_limit), ctx.get(), tls, body);
+        res = co_await common::net::fetch_to_string(ex, fr, limits(r.body_limit), ctx.get(), tls, body, &session_);
     }
     observer_.exchange(r.step, r.file, res,
                        !r.headers.empty() && find_header(r.headers, "Authorization").has_value());
     if (!res.ok()) {
         co_return event::transport_error{failure_of(res.error), phone_wording(res), timings_of(res)};
+    }
+    if (auto refusal = client_certificate_refusal(fr, res.status, body)) {
+        co_return event::transport_error{transport_failure::tls, *refusal, timings_of(res)};
     }
     co_return event::http_response{res.status, headers_of(res), std::move(body), timings_of(res)};
 }
@@ -313,18 +331,19 @@ asio::awaitable<boot_event> boot_driver::download(asio::any_io_executor ex, cons
     if (auto failed = prepare(d.url, d.headers, fr, ctx, tls)) {
         res = std::move(*failed);
     } else {
-        res = co_await common::net::fetch(ex, fr, limits(d.body_limit), ctx.get(), tls,
-                                          [&](std::span<const char> piece) {
-                                              std::string_view chunk(piece.data(), piece.size());
-                                              if (writer_) {
-                                                  if (auto err = writer_->write(chunk)) {
-                                                      write_error = err->message;
-                                                      return false;
-                                                  }
-                                              }
-                                              sha.update(chunk);
-                                              return true;
-                                          });
+        // Named first: g++ 12 miscompiles a temporary passed straight into a co_awaited coroutine call.
+        const common::net::body_sink store = [&](std::span<const char> piece) {
+            std::string_view chunk(piece.data(), piece.size());
+            if (writer_) {
+                if (auto err = writer_->write(chunk)) {
+                    write_error = err->message;
+                    return false;
+                }
+            }
+            sha.update(chunk);
+            return true;
+        };
+        res = co_await common::net::fetch(ex, fr, limits(d.body_limit), ctx.get(), tls, store, &session_);
     }
     observer_.exchange(d.step, d.file, res, find_header(d.headers, "Authorization").has_value());
     out.status = res.status;

@@ -56,8 +56,11 @@ struct boot_driver_settings {
     // firmware is hashed and dropped, downloaded certificates are trusted from memory.
     std::optional<std::filesystem::path> state_dir;
     std::optional<std::filesystem::path> ca_file;
-    // nullptr: a fresh context per HTTPS request, as `boot` does.
+    // nullptr: a fresh context per HTTPS request, as `boot` does by default.
     tls_context_cache* tls_cache = nullptr;
+    // Keep-alive and TLS session resumption between this phone's requests (both off: one new
+    // connection per request, as the phone). Resumption needs tls_cache, so the context is stable.
+    common::net::connection_options connection{};
 };
 
 // One phone. `settings`, `fsm` and `observer` must outlive the driver and every run() awaitable.
@@ -92,6 +95,9 @@ private:
     std::optional<std::string> local_address_;
     std::optional<common::fs::atomic_file_writer> writer_;  // the last download until commit/discard
     std::vector<std::string> memory_certificates_;         // without a state directory
+    // Idle keep-alive connection and TLS sessions; kept across runs (resyncs), its idle
+    // connection closed at the end of each run.
+    common::net::client_session session_;
 };
 
 // Prepares a phone's state directory (creates it, removes temp files of a killed run) and reads

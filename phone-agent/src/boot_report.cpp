@@ -36,8 +36,16 @@ void boot_report::exchange(const std::string& file, const common::net::fetch_res
         out_ << common::net::to_string(r.error) << " (" << r.detail << ")";
         if (r.status) out_ << ", status " << r.status << ", " << r.body_bytes << " B";
     }
-    out_ << ", connect " << ms(r.timings.connect);
-    if (!r.tls_version.empty()) out_ << ", tls " << ms(r.timings.tls) << " " << r.tls_version;
+    if (r.connection_reused) {
+        out_ << ", reused connection";
+    } else {
+        out_ << ", connect " << ms(r.timings.connect);
+        if (!r.tls_version.empty()) {
+            out_ << ", tls " << ms(r.timings.tls) << " " << r.tls_version;
+            if (r.tls_resumed) out_ << " resumed";
+            else if (r.tls_session_offered) out_ << " (session offered, full handshake)";
+        }
+    }
     out_ << ", ttfb " << ms(r.timings.ttfb) << ", transfer " << ms(r.timings.transfer)
          << (authorized ? ", with Authorization" : "") << "\n";
     exchanges_.push_back({file, r, authorized});
@@ -99,6 +107,9 @@ std::string boot_report::json(const boot_outcome& outcome, const std::string& fi
                                          {"tls_version", r.tls_version},
                                          {"tls_cipher", r.tls_cipher},
                                          {"authorized", e.authorized},
+                                         {"connection_reused", r.connection_reused},
+                                         {"tls_session_offered", r.tls_session_offered},
+                                         {"tls_resumed", r.tls_resumed},
                                          {"connect_ms", ms_value(r.timings.connect)},
                                          {"tls_ms", ms_value(r.timings.tls)},
                                          {"ttfb_ms", ms_value(r.timings.ttfb)},

@@ -55,7 +55,11 @@ int run_boot(const boot_request& req) {
     report.begin(fsm.user_agent());
 
     asio::io_context ioc{1};
-    const boot_driver_settings settings{req.agent, req.state_dir, req.ca_file, nullptr};
+    // Reusing a connection or a TLS session needs the same client context from one request to the next.
+    tls_context_cache tls_cache;
+    const bool stable_context = req.connection.keep_alive || req.connection.tls_resumption;
+    const boot_driver_settings settings{req.agent, req.state_dir, req.ca_file, stable_context ? &tls_cache : nullptr,
+                                        req.connection};
     report_observer observer(report);
     boot_driver driver(settings, fsm, observer);
     std::optional<boot_outcome> outcome;

@@ -5,6 +5,8 @@
 #include "logic/boot_auth.hpp"
 #include "logic/boot_fsm.hpp"
 
+#include "common/net/http_client.hpp"
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -19,6 +21,7 @@ struct boot_request {
     std::optional<std::filesystem::path> ca_file;
     std::optional<std::filesystem::path> json_file;
     std::optional<login_credentials> login;  // answers force login
+    common::net::connection_options connection{};  // keep-alive, TLS resumption (off: as the phone)
 };
 
 // Runs the boot on its own io_context; returns the documented exit code (0 provisioned, 2 usage or

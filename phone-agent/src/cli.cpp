@@ -21,6 +21,12 @@ void add_commands(CLI::App& app, cli& c) {
     c.boot_cmd->add_option("--config", b.config_file, "YAML configuration file");
     c.boot_cmd->add_option("--login", b.login, "USER:PASS answering the CMS force-login flow (http digest force login: 1)");
     c.boot_cmd->add_option("--set", b.set, "override one agent setting: --set retry.max_attempts=2 (repeatable)");
+    c.boot_cmd->add_flag("--keep-alive", b.keep_alive,
+                         "reuse one connection for successive requests to the same server (the phone does not)");
+    c.boot_cmd->add_flag("--tls-resumption", b.tls_resumption,
+                         "offer the previous connection's TLS session on the next one (the phone does not)");
+    c.boot_cmd->add_option("--client-cert", b.client_cert, "client certificate (PEM; may hold the key too)");
+    c.boot_cmd->add_option("--client-key", b.client_key, "private key of --client-cert (PEM)");
     c.boot_cmd->footer(
         "Exit codes: 0 provisioned, 2 usage or config, 3 network, 4 TLS, 5 auth, 6 server error,\n"
         "7 force login required. Settings: defaults < --config < PHONE_AGENT_* environment < --set.");
@@ -51,6 +57,21 @@ void add_commands(CLI::App& app, cli& c) {
                    "pass/fail check, repeatable: 'p99<500ms', 'firmware.p90<2s', 'errors<0.1%', 'provisioned>=99%'");
     fl->add_option("--source-addresses", f.source_addresses,
                    "bind phones' connections to these addresses in turn, e.g. 127.0.0.2-127.0.0.50");
+    fl->add_flag("--keep-alive", f.keep_alive, "each phone reuses one connection per server (the phone does not)");
+    fl->add_flag("--tls-resumption", f.tls_resumption, "each phone offers its previous TLS session (the phone does not)");
+    fl->add_option("--client-cert", f.client_cert, "TLS client certificate of every phone (PEM; may hold the key)");
+    fl->add_option("--client-key", f.client_key, "private key of --client-cert (PEM)");
+    auto* devices_opt = fl->add_option(
+        "--devices", f.devices, "CSV of phones: header mac,model,firmware,username,password,client_cert,client_key");
+    for (auto* o : {fl->get_option("--mac-start"), fl->get_option("--count")}) o->excludes(devices_opt);
+    fl->add_option("--shard", f.shard, "run only shard K (0-based) of N equal parts of the phones, e.g. 2/4");
+    fl->add_option("--resyncs", f.resyncs, "boot every phone again this many times (resync)")->capture_default_str();
+    fl->add_option("--resync-interval", f.resync_interval, "time between a phone's boots, from its intended start");
+    auto* rate_opt = fl->add_option("--arrival-rate", f.arrival_rate,
+                                    "open model: phones started per second (50, 50/s, 3000/m), not waiting for others");
+    rate_opt->excludes(fl->get_option("--storm-window"));
+    fl->add_option("--ramp", f.ramp, "open-model stages DURATION:RATE, linear ramps, e.g. 30s:100,1m:100,30s:0")
+        ->needs(rate_opt);
     fl->footer(
         "Latency is measured from each phone's intended start (coordinated-omission safe). Histograms:\n"
         "ttp (time to provisioned), service, connect, tls, ttfb, transfer, aastra_cfg, model_cfg, mac_cfg,\n"

@@ -24,6 +24,10 @@ struct boot_options {
     std::optional<std::string> config_file;
     std::optional<std::string> login;  // USER:PASS for the CMS force-login flow
     std::vector<std::string> set;      // --set key.path=value (agent settings)
+    bool keep_alive = false;
+    bool tls_resumption = false;
+    std::optional<std::string> client_cert;  // overrides tls.client_certificate
+    std::optional<std::string> client_key;
 };
 
 struct fleet_options {
@@ -44,6 +48,16 @@ struct fleet_options {
     std::optional<std::string> duration;
     std::vector<std::string> thresholds;
     std::optional<std::string> source_addresses;
+    bool keep_alive = false;
+    bool tls_resumption = false;
+    std::optional<std::string> client_cert;
+    std::optional<std::string> client_key;
+    std::optional<std::string> devices;  // CSV: mac,model,firmware,username,password,client_cert,client_key
+    std::optional<std::string> shard;    // K/N
+    std::size_t resyncs = 0;
+    std::optional<std::string> resync_interval;
+    std::optional<std::string> arrival_rate;
+    std::optional<std::string> ramp;
 };
 
 struct cli {

@@ -2,9 +2,7 @@
 // loads the agent settings, and runs the mode. Usage and configuration errors exit with code 2.
 #include "boot_runner.hpp"
 #include "cli.hpp"
-#include "fleet.hpp"
-#include "logic/fleet_plan.hpp"
-#include "logic/fleet_stats.hpp"
+#include "fleet_command.hpp"
 
 #include "common/aastra/mac.hpp"
 #include "common/aastra/models.hpp"
@@ -30,6 +28,25 @@ std::string trim(std::string s) {
     return s;
 }
 
+}  // namespace
+
+// The client certificate and key are read at each handshake; a file that cannot be read is a
+// start-up error (exit 2), not a TLS failure of the first request.
+std::optional<std::string> check_client_certificate(const agent_config& agent) {
+    if (agent.client_key && !agent.client_certificate) {
+        return "--client-key (tls.client_key) needs --client-cert (tls.client_certificate)";
+    }
+    for (const auto* file : {&agent.client_certificate, &agent.client_key}) {
+        if (!*file) continue;
+        std::ifstream in(**file);
+        if (!in) return std::string(file == &agent.client_key ? "client key" : "client certificate") + " '" +
+                        **file + "': cannot be read";
+    }
+    return std::nullopt;
+}
+
+namespace {
+
 int boot_command(const boot_options& b, bool firmware_given) {
     auto mac = common::aastra::mac_address::parse(b.mac);
     if (auto* err = std::get_if<common::aastra::mac_error>(&mac)) return usage_error("--mac: " + err->message);
@@ -46,6 +63,9 @@ int boot_command(const boot_options& b, bool firmware_given) {
     } catch (const std::exception& e) {
         return usage_error(e.what());
     }
+    if (b.client_cert) agent.client_certificate = *b.client_cert;
+    if (b.client_key) agent.client_key = *b.client_key;
+    if (auto err = check_client_certificate(agent)) return usage_error(*err);
     const std::filesystem::path state_dir = b.state_dir;
     std::string firmware = b.firmware;
     if (!firmware_given) {
@@ -56,7 +76,7 @@ int boot_command(const boot_options& b, bool firmware_given) {
     }
     boot_request req{phone_identity{std::get<common::aastra::model_info>(model),
                                     std::get<common::aastra::mac_address>(mac), firmware},
-                     boot_settings{}, std::move(agent), state_dir, std::nullopt, std::nullopt, std::nullopt};
+                     boot_settings{}, std::move(agent), state_dir, std::nullopt, std::nullopt, std::nullopt, {}};
     req.settings.order = req.agent.order;
     req.settings.retry = req.agent.retry;
     req.settings.preemptive_auth = req.agent.preemptive_auth;
@@ -64,89 +84,13 @@ int boot_command(const boot_options& b, bool firmware_given) {
     req.settings.local_settings = settings_for(std::get<server_location>(server));
     if (b.ca_file) req.ca_file = *b.ca_file;
     if (b.json_file) req.json_file = *b.json_file;
+    req.connection = {b.keep_alive, b.tls_resumption};
     if (b.login) {
         auto colon = b.login->find(':');
         if (colon == std::string::npos) return usage_error("--login: expected USER:PASS");
         req.login = login_credentials{b.login->substr(0, colon), b.login->substr(colon + 1)};
     }
     return run_boot(req);
-}
-
-std::string replace_all(std::string text, std::string_view from, std::string_view to) {
-    for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
-        text.replace(pos, from.size(), to);
-    }
-    return text;
-}
-
-int fleet_command(const fleet_options& f, bool firmware_given, std::string command_line) {
-    fleet_request req;
-    req.command_line = std::move(command_line);
-    try {
-        std::optional<std::filesystem::path> file;
-        if (f.config_file) file = *f.config_file;
-        req.agent = load_agent_config(file, common::config::environment_from_environ(), f.set);
-    } catch (const std::exception& e) {
-        return usage_error(e.what());
-    }
-
-    std::vector<model_share> mix{{f.model, 1}};
-    if (f.models) {
-        auto parsed = parse_model_mix(*f.models);
-        if (auto* err = std::get_if<plan_error>(&parsed)) return usage_error(err->message);
-        mix = std::get<std::vector<model_share>>(parsed);
-    }
-    for (const auto& share : mix) {
-        auto model = common::aastra::find_model(share.model);
-        if (auto* err = std::get_if<common::aastra::model_error>(&model)) return usage_error("--model: " + err->message);
-        fleet_model fm{std::get<common::aastra::model_info>(model), replace_all(f.server, "{model}", share.model), {}};
-        auto server = parse_server_url(fm.server_url);
-        if (auto* err = std::get_if<server_url_error>(&server)) return usage_error("--server: " + err->message);
-        fm.settings.order = req.agent.order;
-        fm.settings.retry = req.agent.retry;
-        fm.settings.preemptive_auth = req.agent.preemptive_auth;
-        fm.settings.max_firmware_bytes = req.agent.max_firmware_bytes;
-        fm.settings.local_settings = settings_for(std::get<server_location>(server));
-        req.models.push_back(std::move(fm));
-    }
-
-    auto first = common::aastra::mac_address::parse(f.mac_start);
-    if (auto* err = std::get_if<common::aastra::mac_error>(&first)) return usage_error("--mac-start: " + err->message);
-    const auto& start = std::get<common::aastra::mac_address>(first);
-    const auto assignment = assign_models(mix, f.count);
-    req.phones.reserve(f.count);
-    for (std::size_t i = 0; i < f.count; ++i) {
-        auto mac = start.next(i);
-        if (auto* err = std::get_if<common::aastra::mac_error>(&mac)) return usage_error("--count: " + err->message);
-        req.phones.push_back({std::get<common::aastra::mac_address>(mac), assignment[i]});
-    }
-
-    req.firmware = f.firmware;
-    req.firmware_given = firmware_given;
-    if (f.ca_file) req.ca_file = *f.ca_file;
-    if (f.state_dir) req.state_dir = *f.state_dir;
-    if (f.json_file) req.json_file = *f.json_file;
-    req.concurrency = f.concurrency;
-    auto window = parse_duration(f.storm_window);
-    if (auto* err = std::get_if<plan_error>(&window)) return usage_error("--storm-window " + err->message);
-    req.storm_window = std::get<std::chrono::microseconds>(window);
-    if (f.duration) {
-        auto d = parse_duration(*f.duration);
-        if (auto* err = std::get_if<plan_error>(&d)) return usage_error("--duration " + err->message);
-        req.duration = std::get<std::chrono::microseconds>(d);
-        if (req.duration.count() == 0) return usage_error("--duration: must be more than 0");
-    }
-    for (const auto& text : f.thresholds) {
-        auto t = parse_threshold(text);
-        if (auto* err = std::get_if<plan_error>(&t)) return usage_error(err->message);
-        req.thresholds.push_back(std::get<threshold>(t));
-    }
-    if (f.source_addresses) {
-        auto addresses = parse_address_list(*f.source_addresses);
-        if (auto* err = std::get_if<plan_error>(&addresses)) return usage_error(err->message);
-        req.source_addresses = std::get<std::vector<std::string>>(addresses);
-    }
-    return run_fleet(req);
 }
 
 }  // namespace

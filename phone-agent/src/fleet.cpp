@@ -1,7 +1,9 @@
 #include "fleet.hpp"
 
 #include "boot_driver.hpp"
+#include "fleet_progress.hpp"
 #include "fleet_report.hpp"
+#include "logic/fleet_health.hpp"
 #include "logic/fleet_plan.hpp"
 
 #include "common/fs/atomic_file.hpp"
@@ -17,7 +19,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
+#include <set>
 
 namespace phone_agent {
 
@@ -52,6 +56,8 @@ public:
         s.status = r.status;
         s.bytes = r.body_bytes;
         s.timings = {r.timings.connect, r.timings.tls, r.timings.ttfb, r.timings.transfer, r.timings.total};
+        s.connection_reused = r.connection_reused;
+        s.tls_resumed = r.tls_resumed;
         stats_.exchange(s);
         if (r.status != 0) facts_.last_http_status = r.status;
         facts_.last_transport.reset();
@@ -85,9 +91,37 @@ private:
     failure_facts facts_;
 };
 
+// Holds one --concurrency slot while a boot runs; gives it back however the boot ends.
+class slot_guard {
+public:
+    // `held`: the caller already counted this boot in `in_flight`.
+    slot_guard(std::size_t& in_flight, asio::steady_timer*& wake, bool held)
+        : in_flight_(in_flight), wake_(wake), held_(held) {}
+    slot_guard(const slot_guard&) = delete;
+    slot_guard& operator=(const slot_guard&) = delete;
+    ~slot_guard() { release(); }
+    void take() {
+        if (held_) return;
+        ++in_flight_;
+        held_ = true;
+    }
+    void release() {
+        if (!held_) return;
+        held_ = false;
+        --in_flight_;
+        if (wake_) wake_->cancel();
+    }
+
+private:
+    std::size_t& in_flight_;
+    asio::steady_timer*& wake_;
+    bool held_;
+};
+
 class fleet_runner {
 public:
-    explicit fleet_runner(const fleet_request& req) : req_(req) {}
+    explicit fleet_runner(const fleet_request& req)
+        : req_(req), progress_(std::cerr, progress_printer::stderr_is_tty()) {}
 
     int run() {
         asio::io_context ioc{1};
@@ -100,16 +134,18 @@ public:
         signals_ = &signals;
         signals.async_wait([this, &ioc](const boost::system::error_code& ec, int) {
             if (ec) return;
-            // First signal: start no more phones, let those in flight finish. A second one stops.
+            // First signal: start no more boots, let those in flight finish. A second one stops.
             stopping_ = true;
             slot_timer_->cancel();
             if (start_timer_) start_timer_->cancel();
-            std::cerr << "fleet: stopping: no new phones; signal again to abort\n";
+            for (auto* t : resync_timers_) t->cancel();
+            progress_.message("fleet: stopping: no new boots; signal again to abort");
             signals_->async_wait([&ioc](const boost::system::error_code& ec2, int) {
                 if (!ec2) ioc.stop();
             });
         });
         started_at_ = clock_type::now();
+        last_figures_ = read_process_figures();
         asio::co_spawn(ex, launch(), [this](std::exception_ptr e) {
             if (e) internal_error(e);
             launcher_done_ = true;
@@ -120,6 +156,7 @@ public:
         });
         ioc.run();
         ended_at_ = clock_type::now();
+        progress_.finish();
 
         fleet_report report{req_, stats_, since(started_at_, ended_at_), error_examples_};
         const bool passed = report.print_summary(std::cout);
@@ -133,63 +170,100 @@ public:
     }
 
 private:
+    std::size_t limit() const { return req_.concurrency ? req_.concurrency : std::numeric_limits<std::size_t>::max(); }
+    bool past_end(clock_type::time_point t) const {
+        return req_.duration.count() > 0 && t >= started_at_ + req_.duration;
+    }
+
+    // The intended first start of phone i, or nullopt when the open model's rate ended first.
+    std::optional<microseconds> first_offset(std::size_t i) const {
+        if (req_.arrival) return arrival_offset(*req_.arrival, i);
+        return intended_offset(i, req_.phones.size(), req_.storm_window);
+    }
+
+    asio::awaitable<void> wait_for_slot() {
+        while (in_flight_ >= limit() && !stopping_) {
+            slot_timer_->expires_at(clock_type::time_point::max());
+            co_await slot_timer_->async_wait(use_nothrow);
+        }
+    }
+
     asio::awaitable<void> launch() {
         auto ex = co_await asio::this_coro::executor;
         const std::size_t n = req_.phones.size();
-        const std::size_t limit = req_.concurrency ? req_.concurrency : n;
         asio::steady_timer start_timer(ex);
         start_timer_ = &start_timer;
         std::size_t i = 0;
         for (; i < n && !stopping_; ++i) {
-            const auto intended = started_at_ + intended_offset(i, n, req_.storm_window);
-            const bool bounded = req_.duration.count() > 0;
-            if (bounded && intended >= started_at_ + req_.duration) break;
+            const auto offset = first_offset(i);
+            if (!offset) break;
+            const auto intended = started_at_ + *offset;
+            if (past_end(intended)) break;
             if (clock_type::now() < intended) {
                 start_timer.expires_at(intended);
                 co_await start_timer.async_wait(use_nothrow);
                 if (stopping_) break;
             }
-            while (in_flight_ >= limit && !stopping_) {
-                slot_timer_->expires_at(clock_type::time_point::max());
-                co_await slot_timer_->async_wait(use_nothrow);
-            }
-            if (stopping_ || (bounded && clock_type::now() >= started_at_ + req_.duration)) break;
+            note_start_lag(intended);
+            co_await wait_for_slot();
+            if (stopping_ || past_end(clock_type::now())) break;
+            ++alive_;
+            // Counted now: the coroutine starts later, and the next iteration must see the slot taken.
             ++in_flight_;
             stats_.phone_started();
-            asio::co_spawn(ex, run_phone(i, intended, clock_type::now()), [this](std::exception_ptr e) {
+            auto phone = run_phone(i, intended);
+            asio::co_spawn(ex, std::move(phone), [this](std::exception_ptr e) {
                 if (e) {
                     internal_error(e);
                     stats_.phone_failed(error_class::other, microseconds(0));
                 }
-                --in_flight_;
-                slot_timer_->cancel();
+                --alive_;
                 maybe_finish();
             });
         }
-        for (; i < n; ++i) stats_.phone_skipped();
+        for (; i < n; ++i) {
+            for (std::size_t k = 0; k <= req_.resyncs; ++k) stats_.phone_skipped();
+        }
         start_timer_ = nullptr;
     }
 
-    asio::awaitable<void> run_phone(std::size_t index, clock_type::time_point intended, clock_type::time_point started) {
+    // One phone: its first boot, then a resync every --resync-interval from its intended start,
+    // on the same state machine and connection session (a phone keeps its configuration and, with
+    // --tls-resumption, its TLS session between boots).
+    asio::awaitable<void> run_phone(std::size_t index, clock_type::time_point first_intended) {
         const auto& phone = req_.phones[index];
         const auto& model = req_.models[phone.model_index];
-        boot_driver_settings settings{req_.agent, std::nullopt, req_.ca_file, &tls_cache_};
+        slot_guard slot(in_flight_, slot_timer_, true);
+        auto started = clock_type::now();
+
+        boot_driver_settings settings{req_.agent, std::nullopt, req_.ca_file, &tls_cache_, req_.connection};
+        if (phone.client_cert) {
+            settings.agent.client_certificate = phone.client_cert;
+            settings.agent.client_key = phone.client_key;
+        }
         persisted_layers last_good;
-        std::string firmware = req_.firmware;
+        std::string firmware = phone.firmware.value_or(req_.firmware);
         if (req_.state_dir) {
             settings.state_dir = *req_.state_dir / phone.mac.compact_upper();
             last_good = load_state(*settings.state_dir);
-            if (!req_.firmware_given) {
+            if (!req_.firmware_given && !phone.firmware) {
                 std::ifstream in(*settings.state_dir / "firmware.version");
                 std::string stored;
                 if (in && std::getline(in, stored) && !trim(stored).empty()) firmware = trim(stored);
             }
         }
-        auto created = provisioning_fsm::create(phone_identity{model.model, phone.mac, firmware}, model.settings,
+        boot_settings boot = model.settings;
+        if (phone.credentials) {
+            boot.global_file_credentials = *phone.credentials;
+            boot.local_settings.push_back({"http digest username", phone.credentials->username});
+            boot.local_settings.push_back({"http digest password", phone.credentials->password});
+        }
+        auto created = provisioning_fsm::create(phone_identity{model.model, phone.mac, firmware}, std::move(boot),
                                                 last_good);
         if (auto* err = std::get_if<boot_setup_error>(&created)) {
             note_failure(error_class::other, phone.mac.compact_upper() + ": " + err->message);
             stats_.phone_failed(error_class::other, since(started));
+            for (std::size_t k = 0; k < req_.resyncs; ++k) stats_.phone_skipped();
             co_return;
         }
         auto& fsm = std::get<provisioning_fsm>(created);
@@ -198,49 +272,101 @@ private:
         if (!req_.source_addresses.empty()) {
             driver.bind_to(req_.source_addresses[index % req_.source_addresses.size()]);
         }
-        boot_outcome outcome = co_await driver.run(event::start{});
-        const auto now = clock_type::now();
-        if (outcome.status == boot_status::provisioned) {
-            stats_.phone_provisioned(since(intended, now), since(started, now));
-            if (settings.state_dir) {
-                common::fs::write_file_atomically(*settings.state_dir / "firmware.version", fsm.firmware() + "\n");
+        auto ex = co_await asio::this_coro::executor;
+        for (std::size_t k = 0;; ++k) {
+            const auto intended = first_intended + std::chrono::duration_cast<clock_type::duration>(
+                                                       req_.resync_interval * static_cast<std::int64_t>(k));
+            boot_outcome outcome = co_await driver.run(event::start{});
+            const auto now = clock_type::now();
+            if (outcome.status == boot_status::provisioned) {
+                stats_.phone_provisioned(since(intended, now), since(started, now));
+                if (settings.state_dir) {
+                    common::fs::write_file_atomically(*settings.state_dir / "firmware.version", fsm.firmware() + "\n");
+                }
+            } else {
+                const auto why = classify(observer.facts(outcome.status));
+                note_failure(why, phone.mac.compact_upper() + ": " + std::string(to_string(outcome.status)) + ": " +
+                                      outcome.reason);
+                stats_.phone_failed(why, since(started, now));
             }
-        } else {
-            const auto why = classify(observer.facts(outcome.status));
-            note_failure(why, phone.mac.compact_upper() + ": " + std::string(to_string(outcome.status)) + ": " +
-                                  outcome.reason);
-            stats_.phone_failed(why, since(started, now));
+            slot.release();
+            if (k == req_.resyncs) break;
+
+            const auto next = first_intended + std::chrono::duration_cast<clock_type::duration>(
+                                                   req_.resync_interval * static_cast<std::int64_t>(k + 1));
+            if (!stopping_ && !past_end(next)) {
+                asio::steady_timer wait(ex, next);
+                resync_timers_.insert(&wait);
+                co_await wait.async_wait(use_nothrow);
+                resync_timers_.erase(&wait);
+                if (!stopping_) note_start_lag(next);
+                co_await wait_for_slot();
+            }
+            if (stopping_ || past_end(clock_type::now())) {
+                for (std::size_t left = k + 1; left <= req_.resyncs; ++left) stats_.phone_skipped();
+                break;
+            }
+            slot.take();
+            stats_.phone_started();
+            started = clock_type::now();
         }
+    }
+
+    void note_start_lag(clock_type::time_point intended) {
+        const auto lag = since(intended);
+        if (lag > worst_start_lag_) worst_start_lag_ = lag;
     }
 
     asio::awaitable<void> report_progress() {
         auto last = clock_type::now();
         std::uint64_t last_requests = 0;
+        std::uint64_t last_started = 0;
         while (!finished_) {
             progress_timer_->expires_after(req_.progress_interval);
             co_await progress_timer_->async_wait(use_nothrow);
             const auto now = clock_type::now();
+            const auto figures = read_process_figures();
+            health_sample h;
+            h.wall = since(last, now);
+            h.cpu = figures.cpu - last_figures_.cpu;
+            h.worst_start_lag = worst_start_lag_;
+            h.started = stats_.started() - last_started;
+            if (req_.arrival) h.requested_rate = rate_at(*req_.arrival, since(started_at_, now));
+            h.in_flight = in_flight_;
+            h.concurrency = req_.concurrency;
+            h.open_fds = figures.open_fds;
+            h.fd_limit = figures.fd_limit;
+            last_health_ = assess(h);
+            last_figures_ = figures;
+            worst_start_lag_ = microseconds(0);
             const double secs = std::chrono::duration<double>(now - last).count();
             const double rate = secs > 0 ? static_cast<double>(stats_.requests() - last_requests) / secs : 0.0;
             last = now;
             last_requests = stats_.requests();
+            last_started = stats_.started();
             const auto& ttp = stats_.get(metric::time_to_provisioned);
-            char line[256];
+            char line[320];
             std::snprintf(line, sizeof line,
                           "fleet %7.1fs: started %llu/%zu in-flight %llu provisioned %llu failed %llu | %.0f req/s | "
-                          "ttp p99 %s",
+                          "ttp p99 %s | cpu %.0f%% fds %zu",
                           std::chrono::duration<double>(now - started_at_).count(),
-                          static_cast<unsigned long long>(stats_.started()), req_.phones.size(),
+                          static_cast<unsigned long long>(stats_.started()), req_.planned_boots(),
                           static_cast<unsigned long long>(stats_.in_flight()),
                           static_cast<unsigned long long>(stats_.provisioned()),
                           static_cast<unsigned long long>(stats_.failed()), rate,
-                          ttp.empty() ? "-" : format_duration(microseconds(ttp.percentile(99))).c_str());
-            std::cerr << line << std::endl;
+                          ttp.empty() ? "-" : format_duration(microseconds(ttp.percentile(99))).c_str(),
+                          last_health_.cpu_share * 100, figures.open_fds);
+            progress_.update(line);
+            if (!last_health_.warning.empty()) {
+                ++health_warnings_;
+                if (last_health_.warning != last_warning_) progress_.message("fleet: warning: " + last_health_.warning);
+                last_warning_ = last_health_.warning;
+            }
         }
     }
 
     void maybe_finish() {
-        if (!launcher_done_ || in_flight_ > 0 || finished_) return;
+        if (!launcher_done_ || alive_ > 0 || finished_) return;
         finished_ = true;
         progress_timer_->cancel();
         signals_->cancel();
@@ -250,7 +376,7 @@ private:
         auto& slot = error_examples_[why];
         if (slot.empty()) {
             slot = text;
-            std::cerr << "fleet: first " << to_string(why) << " failure: " << text << "\n";
+            progress_.message("fleet: first " + std::string(to_string(why)) + " failure: " + text);
         }
     }
 
@@ -259,16 +385,18 @@ private:
         try {
             std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            std::cerr << "phone-agent: internal error: " << ex.what() << "\n";
+            progress_.message(std::string("phone-agent: internal error: ") + ex.what());
         }
     }
 
     const fleet_request& req_;
+    progress_printer progress_;
     fleet_stats stats_;
     tls_context_cache tls_cache_;
     std::map<error_class, std::string> error_examples_;
     clock_type::time_point started_at_, ended_at_;
-    std::size_t in_flight_ = 0;
+    std::size_t in_flight_ = 0;  // boots running
+    std::size_t alive_ = 0;      // phone coroutines, booting or waiting for a resync
     bool stopping_ = false;
     bool launcher_done_ = false;
     bool finished_ = false;
@@ -277,6 +405,12 @@ private:
     asio::steady_timer* progress_timer_ = nullptr;
     asio::steady_timer* start_timer_ = nullptr;
     asio::signal_set* signals_ = nullptr;
+    std::set<asio::steady_timer*> resync_timers_;
+    process_figures last_figures_;
+    microseconds worst_start_lag_{0};
+    health_verdict last_health_;
+    std::string last_warning_;
+    std::uint64_t health_warnings_ = 0;
 };
 
 }  // namespace

@@ -7,7 +7,10 @@
 
 #include "logic/agent_config.hpp"
 #include "logic/boot_fsm.hpp"
+#include "logic/fleet_schedule.hpp"
 #include "logic/fleet_stats.hpp"
+
+#include "common/net/http_client.hpp"
 
 #include "common/aastra/mac.hpp"
 #include "common/aastra/models.hpp"
@@ -30,6 +33,11 @@ struct fleet_model {
 struct fleet_phone {
     common::aastra::mac_address mac;
     std::size_t model_index = 0;  // into fleet_request::models
+    // From --devices; unset falls back to the fleet-wide values.
+    std::optional<std::string> firmware;
+    std::optional<login_credentials> credentials;  // aastra.cfg's answer and local http digest login
+    std::optional<std::string> client_cert;
+    std::optional<std::string> client_key;
 };
 
 struct fleet_request {
@@ -50,6 +58,16 @@ struct fleet_request {
     std::vector<std::string> source_addresses;  // phone i binds to [i % size]
     std::chrono::milliseconds progress_interval{1000};
     std::string command_line;  // for the report
+    common::net::connection_options connection;  // per phone: keep-alive, TLS resumption
+    // Open model: phone i starts at arrival_offset(i) instead of the boot-storm slot.
+    std::optional<arrival_plan> arrival;
+    // Each phone boots 1 + resyncs times, resync_interval apart (from its intended first start).
+    std::size_t resyncs = 0;
+    std::chrono::microseconds resync_interval{0};
+    std::optional<shard> shard_of;  // this process's part (already applied to `phones`)
+    std::size_t fleet_size = 0;     // phones before --shard
+
+    std::size_t planned_boots() const { return phones.size() * (1 + resyncs); }
 };
 
 // Runs the fleet to the end; returns 0, 1 when a threshold failed, 2 on a usage error (state

@@ -20,6 +20,19 @@ std::string read_or_empty(const std::filesystem::path& p) {
     return read_file(p);
 }
 
+// A CA made at test time and a client certificate from it, written into `d`.
+client_identity issue_client(const temp_dir& d, const std::string& name, std::chrono::system_clock::time_point now,
+                             std::filesystem::path* ca_file) {
+    auto made = common::tls::dev_ca::create_in_memory("phone-agent test client CA " + name, now);
+    if (auto* err = std::get_if<common::tls::ca_error>(&made)) throw std::runtime_error(err->message);
+    const auto& ca = std::get<common::tls::dev_ca>(made);
+    auto leaf = ca.issue_leaf({"phone-" + name + ".example"}, {}, now - std::chrono::hours(1), now + std::chrono::hours(24));
+    if (auto* err = std::get_if<common::tls::ca_error>(&leaf)) throw std::runtime_error(err->message);
+    const auto& issued = std::get<common::tls::issued_cert>(leaf);
+    if (ca_file) *ca_file = d.write(name + "-ca.pem", ca.cert_pem());
+    return {d.write(name + ".pem", issued.cert_pem), d.write(name + ".key", issued.key_pem)};
+}
+
 std::string apr1_hash(const std::string& password) {
     auto r = run({"openssl", "passwd", "-apr1", password}, std::chrono::seconds(10));
     if (!r.exit_code || *r.exit_code != 0 || !r.stdout_text.starts_with("$apr1$")) {
@@ -63,6 +76,11 @@ nginx_server::nginx_server(nginx_options options) : dir_(std::make_unique<temp_d
     d.write("server.pem", issued.cert_pem);
     d.write("server.key", issued.key_pem);
 
+    std::filesystem::path client_ca;
+    if (options.require_client_certificate) {
+        client_ = issue_client(d, "client", now, &client_ca);
+        foreign_client_ = issue_client(d, "foreign", now, nullptr);
+    }
     for (const auto& [name, content] : options.files) d.write("htdocs/" + name, content);
     std::filesystem::create_directories(d / "htdocs");
     std::filesystem::create_directories(d / "logs");
@@ -79,7 +97,10 @@ nginx_server::nginx_server(nginx_options options) : dir_(std::make_unique<temp_d
     conf += "pid " + root + "/nginx.pid;\n";
     conf += "events { worker_connections 64; }\n";
     conf += "http {\n";
-    conf += "  access_log " + root + "/access.log;\n";
+    conf += "  log_format tls '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent "
+            "\"$http_referer\" \"$http_user_agent\" tls=$ssl_protocol reused=$ssl_session_reused "
+            "conn=$connection req=$connection_requests';\n";
+    conf += "  access_log " + root + "/access.log tls;\n";
     for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
         conf += std::string("  ") + t + "_temp_path " + root + "/tmp_" + t + ";\n";
     }
@@ -87,9 +108,18 @@ nginx_server::nginx_server(nginx_options options) : dir_(std::make_unique<temp_d
     conf += "    listen 127.0.0.1:" + std::to_string(port_) + " ssl;\n";
     conf += "    ssl_certificate " + root + "/server.pem;\n";
     conf += "    ssl_certificate_key " + root + "/server.key;\n";
+    // Session ids for TLS 1.2 (tickets work without it; TLS 1.3 uses tickets only).
+    conf += "    ssl_session_cache shared:SSL:1m;\n";
+    if (!options.ssl_protocols.empty()) conf += "    ssl_protocols " + options.ssl_protocols + ";\n";
+    if (options.require_client_certificate) {
+        conf += "    ssl_client_certificate " + client_ca.string() + ";\n";
+        conf += "    ssl_verify_client on;\n";
+    }
     conf += "    root " + root + "/htdocs;\n";
-    conf += "    auth_basic \"" + options.realm + "\";\n";
-    conf += "    auth_basic_user_file " + root + "/htpasswd;\n";
+    if (!options.users.empty()) {
+        conf += "    auth_basic \"" + options.realm + "\";\n";
+        conf += "    auth_basic_user_file " + root + "/htpasswd;\n";
+    }
     conf += "  }\n";
     conf += "}\n";
     d.write("nginx.conf", conf);

@@ -17,6 +17,9 @@
 #include <boost/url/parse.hpp>
 
 #include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <cctype>
 #include <charconv>
 #include <tuple>
@@ -39,9 +42,89 @@ std::chrono::microseconds since(clock_type::time_point t) {
     return std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t);
 }
 
+// How an exchange ended, besides `out`: whether the connection may carry another request, and
+// whether it failed before a response byte arrived (a kept-alive connection the server closed).
+struct exchange_end {
+    bool reusable = false;
+    bool nothing_received = false;
+};
+
+}  // namespace
+
+struct client_session::connection {
+    explicit connection(asio::any_io_executor ex) : lowest(std::move(ex)) {}
+    beast::tcp_stream lowest;
+    std::optional<asio::ssl::stream<beast::tcp_stream&>> tls;
+    std::string key;   // what a later request must match to reuse it
+    std::string peer;
+    std::string tls_version;
+    std::string tls_cipher;
+
+    // Without close_notify. Marking the TLS connection as shut down keeps OpenSSL from
+    // invalidating its session, which may still be offered on a new connection.
+    void drop() {
+        if (tls) SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+        boost::system::error_code ignored;
+        lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        lowest.close();
+    }
+};
+
+struct session_access {
+    static std::unique_ptr<client_session::connection> take_idle(client_session& s, std::string_view key) {
+        if (!s.idle_) return nullptr;
+        if (s.idle_->key != key) {
+            s.close_idle();
+            return nullptr;
+        }
+        return std::move(s.idle_);
+    }
+    static void keep_idle(client_session& s, std::unique_ptr<client_session::connection> c) {
+        s.close_idle();
+        s.idle_ = std::move(c);
+    }
+    static SSL_SESSION* tls_session(client_session& s, const std::string& key) {
+        auto it = s.tls_sessions_.find(key);
+        return it == s.tls_sessions_.end() ? nullptr : it->second.get();
+    }
+    static void remember_tls_session(client_session& s, const std::string& key, SSL* ssl) {
+        SSL_SESSION* current = SSL_get1_session(ssl);
+        if (current == nullptr) return;
+        std::shared_ptr<SSL_SESSION> owned(current, SSL_SESSION_free);
+        // A TLS 1.3 connection has a resumable session only once a ticket arrived.
+        if (SSL_SESSION_is_resumable(current) == 1) s.tls_sessions_[key] = std::move(owned);
+    }
+};
+
+client_session::client_session(connection_options options) : options_(options) {}
+
+client_session::~client_session() { close_idle(); }
+
+void client_session::close_idle() {
+    if (idle_) idle_->drop();
+    idle_.reset();
+}
+
+namespace {
+
+std::string connection_key(const fetch_request& req, asio::ssl::context* tls) {
+    std::string key = req.url.scheme + "://" + req.url.host + ":" + std::to_string(req.url.port) + "\n" +
+                      req.local_address.value_or("") + "\n";
+    if (tls) key += std::to_string(reinterpret_cast<std::uintptr_t>(tls->native_handle()));
+    return key;
+}
+
+// Sessions are offered only under the same context and checks they were made with.
+std::string tls_session_key(const fetch_request& req, asio::ssl::context& tls, const tls::tls_config& cfg) {
+    return req.url.host + ":" + std::to_string(req.url.port) + "\n" + cfg.server_name + "\n" +
+           (cfg.verify_peer ? "p" : "-") + (cfg.verify_hostname ? "h" : "-") + (cfg.check_expiry ? "e" : "-") +
+           "\n" + std::to_string(reinterpret_cast<std::uintptr_t>(tls.native_handle()));
+}
+
 template <class Stream>
-asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const fetch_request& req,
-                               const fetch_limits& limits, const body_sink& sink, fetch_result& out) {
+asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const SSL* ssl, const fetch_request& req,
+                               const fetch_limits& limits, const body_sink& sink, bool keep_alive,
+                               fetch_result& out, exchange_end& end) {
     http::request<http::string_body> msg{http::string_to_verb(req.method), req.url.target, 11};
     if (msg.method() == http::verb::unknown) msg.method_string(req.method);
     const bool default_port = (req.url.scheme == "https" && req.url.port == 443) ||
@@ -56,7 +139,7 @@ asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const 
         }
         msg.insert(h.name, h.value);
     }
-    if (!msg.count(http::field::connection)) msg.set(http::field::connection, "close");
+    if (!keep_alive && !msg.count(http::field::connection)) msg.set(http::field::connection, "close");
     msg.body() = req.body;
     msg.prepare_payload();
 
@@ -64,6 +147,7 @@ asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const 
     const auto sent_at = clock_type::now();
     auto [wec, wn] = co_await http::async_write(stream, msg, use_nothrow);
     if (wec) {
+        end.nothing_received = true;
         out.error = wec == beast::error::timeout ? fetch_error::response_timeout : fetch_error::write;
         out.detail = "sending the request to " + out.peer + ": " + wec.message();
         co_return;
@@ -80,7 +164,18 @@ asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const 
     out.timings.ttfb = since(sent_at);
     if (hec) {
         out.error = hec == beast::error::timeout ? fetch_error::response_timeout : fetch_error::bad_response;
-        if (hec == http::error::end_of_stream || hec == asio::error::connection_reset) {
+        if (ssl != nullptr && hec.category() == asio::error::get_ssl_category() &&
+            hec != asio::ssl::error::stream_truncated) {
+            // TLS 1.3 servers check a client certificate after the client's handshake is over,
+            // so a refusal arrives as an alert in place of the response.
+            out.error = fetch_error::tls;
+            out.detail = "TLS alert from " + out.peer + " after the handshake: " +
+                         tls::describe_handshake_error(ssl, hec);
+            co_return;
+        }
+        if (hec == http::error::end_of_stream || hec == asio::error::connection_reset ||
+            hec == asio::ssl::error::stream_truncated) {
+            end.nothing_received = buffer.size() == 0;
             out.error = fetch_error::bad_response;
             out.detail = out.peer + " closed the connection without a response";
         } else {
@@ -132,6 +227,7 @@ asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const 
         }
     }
     out.timings.transfer = since(body_started);
+    end.reusable = parser.keep_alive();
 }
 
 }  // namespace
@@ -202,26 +298,34 @@ std::optional<url_parts> parse_url(std::string_view url, std::string* error) {
     return out;
 }
 
-asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, const fetch_request& req, const fetch_limits& limits,
-                                    asio::ssl::context* tls, const tls::tls_config& tls_settings,
-                                    const body_sink& sink) {
-    fetch_result out;
-    const auto started = clock_type::now();
-    const bool https = req.url.scheme == "https";
-    if (https && !tls) {
-        out.error = fetch_error::bad_url;
-        out.detail = "https URL but no TLS context";
-        co_return out;
-    }
+namespace {
 
+// Sends the request on an open connection; TLS or not.
+asio::awaitable<void> exchange_on(client_session::connection& conn, const fetch_request& req,
+                                  const fetch_limits& limits, const body_sink& sink, bool keep_alive,
+                                  fetch_result& out, exchange_end& end) {
+    if (conn.tls) {
+        co_await exchange(*conn.tls, conn.lowest, conn.tls->native_handle(), req, limits, sink, keep_alive, out, end);
+    } else {
+        co_await exchange(conn.lowest, conn.lowest, nullptr, req, limits, sink, keep_alive, out, end);
+    }
+}
+
+// Resolves, connects (from the request's source address, if any) and for https performs the
+// handshake, offering `offered` for resumption. On failure `out` says why and nullptr is returned.
+asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
+    asio::any_io_executor ex, const fetch_request& req, const fetch_limits& limits, asio::ssl::context* tls,
+    const tls::tls_config& tls_settings, SSL_SESSION* offered, fetch_result& out) {
+    const auto started = clock_type::now();
+    auto conn = std::make_unique<client_session::connection>(ex);
+    auto& lowest = conn->lowest;
     tcp::resolver resolver(ex);
-    beast::tcp_stream lowest(ex);
     lowest.expires_after(limits.connect_timeout);
     auto [rec, endpoints] = co_await resolver.async_resolve(req.url.host, std::to_string(req.url.port), use_nothrow);
     if (rec) {
         out.error = fetch_error::resolve;
         out.detail = "cannot resolve '" + req.url.host + "': " + rec.message();
-        co_return out;
+        co_return nullptr;
     }
     boost::system::error_code cec;
     tcp::endpoint ep;
@@ -251,8 +355,7 @@ asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, const fetch_reques
             out.error = fetch_error::connect;
             out.detail = "cannot use local address '" + *req.local_address + "' for " + req.url.host + ": " +
                          cec.message();
-            out.timings.total = since(started);
-            co_return out;
+            co_return nullptr;
         }
         std::tie(cec) = co_await lowest.async_connect(ep, use_nothrow);
     }
@@ -260,59 +363,122 @@ asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, const fetch_reques
     if (cec) {
         out.error = cec == beast::error::timeout ? fetch_error::connect_timeout : fetch_error::connect;
         out.detail = "cannot connect to " + req.url.host + ":" + std::to_string(req.url.port) + ": " + cec.message();
+        co_return nullptr;
+    }
+    conn->peer = out.peer = ep.address().to_string() + ":" + std::to_string(ep.port());
+    boost::system::error_code nd_ec;
+    lowest.socket().set_option(tcp::no_delay(true), nd_ec);
+    if (!tls) co_return conn;
+
+    auto& stream = conn->tls.emplace(lowest, *tls);
+    if (auto err = tls::prepare_client_stream(stream, req.url.host, tls_settings)) {
+        out.error = fetch_error::tls;
+        out.detail = err->message;
+        conn->drop();
+        co_return nullptr;
+    }
+    if (offered != nullptr && SSL_set_session(stream.native_handle(), offered) == 1) out.tls_session_offered = true;
+    const auto tls_started = clock_type::now();
+    lowest.expires_after(limits.tls_timeout);
+    auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_nothrow);
+    out.timings.tls = since(tls_started);
+    if (hec) {
+        out.error = hec == beast::error::timeout ? fetch_error::tls_timeout : fetch_error::tls;
+        out.detail = "TLS handshake with " + out.peer + ": " + tls::describe_handshake_error(stream, hec);
+        conn->drop();
+        co_return nullptr;
+    }
+    out.tls_resumed = SSL_session_reused(stream.native_handle()) == 1;
+    auto info = tls::session_info(stream.native_handle());
+    conn->tls_version = out.tls_version = info.version;
+    conn->tls_cipher = out.tls_cipher = info.cipher;
+    co_return conn;
+}
+
+// Closes a connection the way the phone does: close_notify (bounded), then the socket.
+asio::awaitable<void> close_connection(client_session::connection& conn, bool polite) {
+    if (conn.tls && polite) {
+        // A server that just drops the TCP connection is fine here.
+        conn.lowest.expires_after(std::chrono::seconds(2));
+        co_await conn.tls->async_shutdown(use_nothrow);
+    }
+    conn.drop();
+}
+
+}  // namespace
+
+asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, const fetch_request& req, const fetch_limits& limits,
+                                    asio::ssl::context* tls, const tls::tls_config& tls_settings,
+                                    const body_sink& sink, client_session* session) {
+    const auto started = clock_type::now();
+    const bool https = req.url.scheme == "https";
+    if (https && !tls) {
+        fetch_result out;
+        out.error = fetch_error::bad_url;
+        out.detail = "https URL but no TLS context";
+        co_return out;
+    }
+    if (!https) tls = nullptr;
+    const bool keep_alive = session && session->options().keep_alive;
+    const bool resumption = session && tls && session->options().tls_resumption;
+    const std::string key = keep_alive ? connection_key(req, tls) : std::string();
+
+    if (keep_alive) {
+        if (auto conn = session_access::take_idle(*session, key)) {
+            fetch_result out;
+            out.connection_reused = true;
+            out.peer = conn->peer;
+            out.tls_version = conn->tls_version;
+            out.tls_cipher = conn->tls_cipher;
+            exchange_end end;
+            co_await exchange_on(*conn, req, limits, sink, true, out, end);
+            // The server may have closed the idle connection just before we used it: once, on a
+            // new connection, as long as no part of a response was seen.
+            if (out.ok() || !end.nothing_received) {
+                if (out.ok() && end.reusable) session_access::keep_idle(*session, std::move(conn));
+                else co_await close_connection(*conn, out.ok());
+                out.timings.total = since(started);
+                co_return out;
+            }
+            conn->drop();
+        }
+    }
+
+    fetch_result out;
+    const std::string session_key = resumption ? tls_session_key(req, *tls, tls_settings) : std::string();
+    SSL_SESSION* offered = resumption ? session_access::tls_session(*session, session_key) : nullptr;
+    auto conn = co_await open_connection(ex, req, limits, tls, tls_settings, offered, out);
+    if (!conn) {
         out.timings.total = since(started);
         co_return out;
     }
-    out.peer = ep.address().to_string() + ":" + std::to_string(ep.port());
-    boost::system::error_code nd_ec;
-    lowest.socket().set_option(tcp::no_delay(true), nd_ec);
-
-    if (!https) {
-        co_await exchange(lowest, lowest, req, limits, sink, out);
+    exchange_end end;
+    co_await exchange_on(*conn, req, limits, sink, keep_alive, out, end);
+    // After the response, so that a TLS 1.3 server's tickets have been read.
+    if (resumption && out.ok()) session_access::remember_tls_session(*session, session_key, conn->tls->native_handle());
+    if (keep_alive && out.ok() && end.reusable) {
+        conn->key = key;
+        session_access::keep_idle(*session, std::move(conn));
     } else {
-        asio::ssl::stream<beast::tcp_stream&> stream(lowest, *tls);
-        if (auto err = tls::prepare_client_stream(stream, req.url.host, tls_settings)) {
-            out.error = fetch_error::tls;
-            out.detail = err->message;
-            co_return out;
-        }
-        const auto tls_started = clock_type::now();
-        lowest.expires_after(limits.tls_timeout);
-        auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_nothrow);
-        out.timings.tls = since(tls_started);
-        if (hec) {
-            out.error = hec == beast::error::timeout ? fetch_error::tls_timeout : fetch_error::tls;
-            out.detail = "TLS handshake with " + out.peer + ": " + tls::describe_handshake_error(stream, hec);
-            out.timings.total = since(started);
-            co_return out;
-        }
-        auto info = tls::session_info(stream.native_handle());
-        out.tls_version = info.version;
-        out.tls_cipher = info.cipher;
-        co_await exchange(stream, lowest, req, limits, sink, out);
-        if (out.ok()) {
-            // close_notify, bounded; a server that just drops the TCP connection is fine here.
-            lowest.expires_after(std::chrono::seconds(2));
-            co_await stream.async_shutdown(use_nothrow);
-        }
+        co_await close_connection(*conn, out.ok());
     }
-    boost::system::error_code ignored;
-    lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    lowest.close();
     out.timings.total = since(started);
     co_return out;
 }
 
 asio::awaitable<fetch_result> fetch_to_string(asio::any_io_executor ex, const fetch_request& req,
                                               const fetch_limits& limits, asio::ssl::context* tls,
-                                              const tls::tls_config& tls_settings, std::string& body) {
+                                              const tls::tls_config& tls_settings, std::string& body,
+                                              client_session* session) {
     fetch_limits bounded = limits;
     if (!bounded.body_limit) bounded.body_limit = 8u << 20;
     body.clear();
-    co_return co_await fetch(ex, req, bounded, tls, tls_settings, [&body](std::span<const char> piece) {
+    // Named first: g++ 12 miscompiles a temporary passed straight into a co_awaited coroutine call.
+    const body_sink collect = [&body](std::span<const char> piece) {
         body.append(piece.data(), piece.size());
         return true;
-    });
+    };
+    co_return co_await fetch(ex, req, bounded, tls, tls_settings, collect, session);
 }
 
 }  // namespace common::net

@@ -110,6 +110,12 @@ void fleet_stats::exchange(const exchange_sample& s) {
     // A phase that did not happen (no TLS on http, no body after a failed header) is not a sample.
     if (s.timings.connect.count() > 0) rec(metric::connect, s.timings.connect);
     if (s.timings.tls.count() > 0) rec(metric::tls, s.timings.tls);
+    if (s.connection_reused) ++connections_reused_;
+    if (s.timings.tls.count() > 0) {
+        ++tls_handshakes_;
+        tls_time_ += s.timings.tls;
+        if (s.tls_resumed) ++tls_resumed_;
+    }
     if (s.status != 0) rec(metric::ttfb, s.timings.ttfb);
     if (s.transport_ok && s.status != 0) rec(metric::transfer, s.timings.transfer);
     switch (file_class_of(s.step)) {

@@ -56,6 +56,8 @@ struct exchange_sample {
     unsigned status = 0;
     std::uint64_t bytes = 0;
     exchange_timings timings;
+    bool connection_reused = false;  // --keep-alive: no connect, no handshake
+    bool tls_resumed = false;        // --tls-resumption: abbreviated handshake
 };
 
 // Histograms by name; the names are also the JSON keys and the threshold prefixes.
@@ -96,6 +98,11 @@ public:
     std::uint64_t requests() const noexcept { return requests_; }
     std::uint64_t request_failures() const noexcept { return request_failures_; }  // no response
     std::uint64_t bytes() const noexcept { return bytes_; }
+    std::uint64_t connections_reused() const noexcept { return connections_reused_; }
+    std::uint64_t tls_handshakes() const noexcept { return tls_handshakes_; }  // full and resumed
+    std::uint64_t tls_resumed() const noexcept { return tls_resumed_; }
+    // Summed TLS handshake time, for the share of time spent in handshakes.
+    std::chrono::microseconds tls_time() const noexcept { return tls_time_; }
     std::uint64_t requests_with_status(unsigned klass) const noexcept;  // klass 1..5 for 1xx..5xx
     // Failed phones over finished phones, in percent; 0 when none finished.
     double error_rate_percent() const noexcept;
@@ -106,6 +113,8 @@ private:
     std::array<std::uint64_t, 6> status_classes_{};
     std::uint64_t started_ = 0, not_started_ = 0, provisioned_ = 0, failed_ = 0;
     std::uint64_t requests_ = 0, request_failures_ = 0, bytes_ = 0;
+    std::uint64_t connections_reused_ = 0, tls_handshakes_ = 0, tls_resumed_ = 0;
+    std::chrono::microseconds tls_time_{0};
 };
 
 // --threshold: `[metric.]stat OP duration` (stat p50, p90, p99, p99.9, any pNN[.N], mean, max;

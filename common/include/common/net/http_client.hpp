@@ -1,7 +1,9 @@
 // One HTTP(S) exchange the way an Aastra phone makes it: resolve, connect, TLS handshake (with the
 // phone's certificate checks), send one request, stream the response body into a sink, close.
 // Every phase has its own deadline and its own duration in the result; failures are values
-// (fetch_error + text), never exceptions.
+// (fetch_error + text), never exceptions. A client_session, when given, can keep the connection
+// open for the next request to the same server and resume the TLS session on a new connection;
+// both are off by default because the phone does neither.
 #pragma once
 
 #include "common/net/tls_config.hpp"
@@ -10,9 +12,13 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <openssl/ssl.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -93,6 +99,9 @@ struct fetch_result {
     std::string tls_version;
     std::string tls_cipher;
     std::string peer;  // "127.0.0.1:8443"
+    bool connection_reused = false;  // sent on a kept-alive connection (no connect, no handshake)
+    bool tls_session_offered = false;  // a cached TLS session was offered in the ClientHello
+    bool tls_resumed = false;          // ... and the server accepted it (abbreviated handshake)
 
     bool ok() const noexcept { return error == fetch_error::none; }
     std::optional<std::string_view> header(std::string_view name) const;
@@ -102,18 +111,54 @@ struct fetch_result {
 // Receives the body in pieces; return false to abort (the result is sink_refused).
 using body_sink = std::function<bool(std::span<const char>)>;
 
+struct connection_options {
+    // Keep the connection open after a complete response the server did not mark
+    // `Connection: close`, and send the next request to the same scheme, host, port, source
+    // address and TLS context on it. A kept connection the server has closed meanwhile is
+    // replaced by a new one once, before any response byte was seen.
+    bool keep_alive = false;
+    // Remember the TLS session (TLS 1.2 session id or ticket, TLS 1.3 ticket) of the last
+    // connection to a host:port and offer it on the next new connection there.
+    bool tls_resumption = false;
+};
+
+// What one client (a phone) carries from one fetch to the next: at most one idle connection and
+// one TLS session per server. Not thread-safe; use it from the executor its fetches run on, and
+// destroy it before that executor's io_context.
+class client_session {
+public:
+    explicit client_session(connection_options options = {});
+    ~client_session();
+    client_session(const client_session&) = delete;
+    client_session& operator=(const client_session&) = delete;
+
+    const connection_options& options() const noexcept { return options_; }
+    // Closes the idle connection, if any (cached TLS sessions stay).
+    void close_idle();
+    bool has_idle_connection() const noexcept { return idle_ != nullptr; }
+
+    struct connection;  // an open TCP (+TLS) stream; defined in http_client.cpp
+
+private:
+    friend struct session_access;
+    connection_options options_;
+    std::unique_ptr<connection> idle_;
+    std::map<std::string, std::shared_ptr<SSL_SESSION>, std::less<>> tls_sessions_;
+};
+
 // Performs one exchange. For https, `tls` must be a client context built by make_client_context;
-// `tls_settings` supplies hostname/expiry checks and SNI. The connection is closed afterwards.
+// `tls_settings` supplies hostname/expiry checks and SNI. Without a session (or with its options
+// off) the connection is closed afterwards.
 boost::asio::awaitable<fetch_result> fetch(boost::asio::any_io_executor ex, const fetch_request& req,
                                            const fetch_limits& limits, boost::asio::ssl::context* tls,
                                            const common::tls::tls_config& tls_settings,
-                                           const body_sink& sink);
+                                           const body_sink& sink, client_session* session = nullptr);
 
 // Convenience: collects the body into a string (bounded by limits.body_limit or 8 MiB).
 boost::asio::awaitable<fetch_result> fetch_to_string(boost::asio::any_io_executor ex,
                                                      const fetch_request& req, const fetch_limits& limits,
                                                      boost::asio::ssl::context* tls,
                                                      const common::tls::tls_config& tls_settings,
-                                                     std::string& body);
+                                                     std::string& body, client_session* session = nullptr);
 
 }  // namespace common::net
