@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -146,6 +147,7 @@ public:
         });
         started_at_ = clock_type::now();
         last_figures_ = read_process_figures();
+        const auto cpu_at_start = last_figures_.cpu;
         asio::co_spawn(ex, launch(), [this](std::exception_ptr e) {
             if (e) internal_error(e);
             launcher_done_ = true;
@@ -157,8 +159,15 @@ public:
         ioc.run();
         ended_at_ = clock_type::now();
         progress_.finish();
+        const auto elapsed = since(started_at_, ended_at_);
+        const auto final_figures = read_process_figures();
+        if (elapsed.count() > 0) {
+            health_.cpu_share = static_cast<double>((final_figures.cpu - cpu_at_start).count()) /
+                                static_cast<double>(elapsed.count());
+        }
+        health_.peak_open_fds = std::max(health_.peak_open_fds, final_figures.open_fds);
 
-        fleet_report report{req_, stats_, since(started_at_, ended_at_), error_examples_};
+        fleet_report report{req_, stats_, elapsed, error_examples_, health_};
         const bool passed = report.print_summary(std::cout);
         if (req_.json_file) {
             if (auto err = common::fs::write_file_atomically(*req_.json_file, report.json())) {
@@ -315,6 +324,7 @@ private:
     void note_start_lag(clock_type::time_point intended) {
         const auto lag = since(intended);
         if (lag > worst_start_lag_) worst_start_lag_ = lag;
+        if (lag > health_.worst_start_lag) health_.worst_start_lag = lag;
     }
 
     asio::awaitable<void> report_progress() {
@@ -337,6 +347,8 @@ private:
             h.open_fds = figures.open_fds;
             h.fd_limit = figures.fd_limit;
             last_health_ = assess(h);
+            health_.peak_cpu_share = std::max(health_.peak_cpu_share, last_health_.cpu_share);
+            health_.peak_open_fds = std::max(health_.peak_open_fds, figures.open_fds);
             last_figures_ = figures;
             worst_start_lag_ = microseconds(0);
             const double secs = std::chrono::duration<double>(now - last).count();
@@ -358,7 +370,8 @@ private:
                           last_health_.cpu_share * 100, figures.open_fds);
             progress_.update(line);
             if (!last_health_.warning.empty()) {
-                ++health_warnings_;
+                ++health_.warnings;
+                health_.last_warning = last_health_.warning;
                 if (last_health_.warning != last_warning_) progress_.message("fleet: warning: " + last_health_.warning);
                 last_warning_ = last_health_.warning;
             }
@@ -410,7 +423,7 @@ private:
     microseconds worst_start_lag_{0};
     health_verdict last_health_;
     std::string last_warning_;
-    std::uint64_t health_warnings_ = 0;
+    generator_health health_;
 };
 
 }  // namespace

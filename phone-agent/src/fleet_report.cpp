@@ -44,20 +44,25 @@ std::string histogram_line(const char* name, const histogram& h) {
 }  // namespace
 
 fleet_report::fleet_report(const fleet_request& req, const fleet_stats& stats, microseconds elapsed,
-                           const std::map<error_class, std::string>& error_examples)
-    : req_(req), stats_(stats), elapsed_(elapsed), error_examples_(error_examples) {
+                           const std::map<error_class, std::string>& error_examples, const generator_health& health)
+    : req_(req), stats_(stats), elapsed_(elapsed), error_examples_(error_examples), health_(health) {
     for (const auto& t : req_.thresholds) {
-        results_.push_back(evaluate(t, stats_, req_.phones.size()));
+        results_.push_back(evaluate(t, stats_, req_.planned_boots()));
         if (!results_.back().passed) passed_ = false;
     }
 }
 
 bool fleet_report::print_summary(std::ostream& out) const {
     const double secs = seconds(elapsed_);
-    const auto n = req_.phones.size();
+    const auto n = req_.planned_boots();
     char buf[512];
+    if (req_.resyncs > 0) {
+        std::snprintf(buf, sizeof buf, "fleet: %zu phones x %zu boots (every %s)\n", req_.phones.size(),
+                      req_.resyncs + 1, format_duration(req_.resync_interval).c_str());
+        out << buf;
+    }
     std::snprintf(buf, sizeof buf,
-                  "fleet: %zu phones in %.2fs: provisioned %llu (%.2f%%), failed %llu, not started %llu\n"
+                  "fleet: %zu boots in %.2fs: provisioned %llu (%.2f%%), failed %llu, not started %llu\n"
                   "requests: %llu (%.1f req/s, %.1f phones/s), %llu without a response, %.1f MiB received; "
                   "status 2xx %llu 3xx %llu 4xx %llu 5xx %llu\n",
                   n, secs, static_cast<unsigned long long>(stats_.provisioned()),
@@ -74,6 +79,18 @@ bool fleet_report::print_summary(std::ostream& out) const {
                   static_cast<unsigned long long>(stats_.requests_with_status(4)),
                   static_cast<unsigned long long>(stats_.requests_with_status(5)));
     out << buf;
+    std::snprintf(buf, sizeof buf,
+                  "connections: %llu reused (keep-alive), %llu TLS handshakes of which %llu resumed, %.1f%% of "
+                  "request time in TLS handshakes\n",
+                  static_cast<unsigned long long>(stats_.connections_reused()),
+                  static_cast<unsigned long long>(stats_.tls_handshakes()),
+                  static_cast<unsigned long long>(stats_.tls_resumed()), tls_time_share() * 100);
+    out << buf;
+    std::snprintf(buf, sizeof buf, "generator: cpu %.0f%% (peak %.0f%%), worst start lag %s, peak %zu open files\n",
+                  health_.cpu_share * 100, health_.peak_cpu_share * 100,
+                  format_duration(health_.worst_start_lag).c_str(), health_.peak_open_fds);
+    out << buf;
+    if (!health_.last_warning.empty()) out << "generator warning: " << health_.last_warning << "\n";
     out << "errors:";
     for (std::size_t i = 0; i < error_class_count; ++i) {
         const auto c = static_cast<error_class>(i);
@@ -96,8 +113,17 @@ bool fleet_report::print_summary(std::ostream& out) const {
     return passed_;
 }
 
+double fleet_report::tls_time_share() const {
+    std::uint64_t total = 0;
+    for (auto m : {metric::aastra_cfg, metric::model_cfg, metric::mac_cfg, metric::firmware}) {
+        const auto& h = stats_.get(m);
+        total += static_cast<std::uint64_t>(h.mean() * static_cast<double>(h.count()));
+    }
+    return total ? static_cast<double>(stats_.tls_time().count()) / static_cast<double>(total) : 0.0;
+}
+
 std::string fleet_report::json() const {
-    const auto n = req_.phones.size();
+    const auto n = req_.planned_boots();
     const double secs = seconds(elapsed_);
     json::object models;
     for (const auto& p : req_.phones) {
@@ -116,6 +142,17 @@ std::string fleet_report::json() const {
                       {"duration_s", seconds(req_.duration)},
                       {"source_addresses", req_.source_addresses.size()},
                       {"state", req_.state_dir ? "disk" : "memory"},
+                      {"boots", n},
+                      {"resyncs", req_.resyncs},
+                      {"resync_interval_s", seconds(req_.resync_interval)},
+                      {"arrival_rate", req_.arrival ? json::value(req_.arrival->start_rate) : json::value(nullptr)},
+                      {"ramp_stages", req_.arrival ? req_.arrival->stages.size() : 0},
+                      {"shard", req_.shard_of ? json::value(std::to_string(req_.shard_of->index) + "/" +
+                                                            std::to_string(req_.shard_of->count))
+                                              : json::value(nullptr)},
+                      {"fleet_size", req_.fleet_size},
+                      {"keep_alive", req_.connection.keep_alive},
+                      {"tls_resumption", req_.connection.tls_resumption},
                       {"command", req_.command_line}};
     json::array servers;
     for (const auto& m : req_.models) servers.push_back(json::string(m.server_url));
@@ -163,6 +200,18 @@ std::string fleet_report::json() const {
                       {"requests_without_response", stats_.request_failures()},
                       {"bytes", stats_.bytes()},
                       {"status", std::move(status)}}},
+        {"connections",
+         json::object{{"reused", stats_.connections_reused()},
+                      {"tls_handshakes", stats_.tls_handshakes()},
+                      {"tls_resumed", stats_.tls_resumed()},
+                      {"tls_time_share", tls_time_share()}}},
+        {"generator",
+         json::object{{"cpu_share", health_.cpu_share},
+                      {"peak_cpu_share", health_.peak_cpu_share},
+                      {"worst_start_lag_us", health_.worst_start_lag.count()},
+                      {"peak_open_fds", health_.peak_open_fds},
+                      {"warnings", health_.warnings},
+                      {"last_warning", health_.last_warning}}},
         {"errors", std::move(errors)},
         {"error_examples", std::move(examples)},
         {"latency_us", std::move(latency)},

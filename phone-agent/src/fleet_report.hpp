@@ -12,10 +12,20 @@
 
 namespace phone_agent {
 
+// How the generator itself fared over the run (see logic/fleet_health.hpp).
+struct generator_health {
+    double cpu_share = 0;       // whole run: own CPU time over elapsed time
+    double peak_cpu_share = 0;  // worst progress interval
+    std::chrono::microseconds worst_start_lag{0};
+    std::size_t peak_open_fds = 0;
+    std::uint64_t warnings = 0;  // progress intervals with a warning
+    std::string last_warning;
+};
+
 class fleet_report {
 public:
     fleet_report(const fleet_request& req, const fleet_stats& stats, std::chrono::microseconds elapsed,
-                 const std::map<error_class, std::string>& error_examples);
+                 const std::map<error_class, std::string>& error_examples, const generator_health& health);
 
     // Writes the summary; returns true when every threshold passed (or there were none).
     bool print_summary(std::ostream& out) const;
@@ -23,10 +33,13 @@ public:
     std::string json() const;
 
 private:
+    double tls_time_share() const;  // TLS handshake time over the summed exchange time
+
     const fleet_request& req_;
     const fleet_stats& stats_;
     std::chrono::microseconds elapsed_;
     const std::map<error_class, std::string>& error_examples_;
+    const generator_health& health_;
     std::vector<threshold_result> results_;
     bool passed_ = true;
 };
