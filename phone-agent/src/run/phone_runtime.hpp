@@ -1,8 +1,11 @@
 // One emulated phone that stays up (`phone-agent run`): boot provisioning (boot_driver), its own
 // HTTP and HTTPS servers (common::http::http_server, `Server: Aragorn`, Basic auth realm
 // "Aastra <model>"), the Web UI, XML push, the JSON control API, the XML browser (phone_screen)
-// with non-blocking cancellable page fetches, and action URIs that block key presses while they
-// run. All decisions live in src/logic/; this class performs the actions and keeps the clock.
+// with non-blocking cancellable page fetches (fetch_pool), action URIs that block key presses
+// while they run (or run in the background when the agent says so), telephony events from the
+// control API, and auto-resync. All decisions live in src/logic/; this class performs the actions
+// and keeps the clocks. Split over phone_runtime.cpp (life cycle, provisioning, resync),
+// phone_runtime_screen.cpp (keys, fetches, action URIs) and phone_runtime_http.cpp (requests).
 //
 // Threading: everything runs on the one io_context thread given to the constructor; no member may
 // be called from another thread. Lifetime: the runtime must outlive every coroutine it starts;
@@ -11,6 +14,7 @@
 
 #include "logic/agent_config.hpp"
 #include "logic/action_uris.hpp"
+#include "logic/auto_resync.hpp"
 #include "logic/boot_fsm.hpp"
 #include "logic/control_api.hpp"
 #include "logic/phone_screen.hpp"
@@ -21,6 +25,7 @@
 #include "common/http/http_server.hpp"
 #include "common/net/http_client.hpp"
 #include "common/net/tls_config.hpp"
+#include "run/fetch_pool.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -35,6 +40,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -51,6 +57,8 @@ struct run_settings {
     std::optional<login_credentials> login;        // answers force login
     push_limits push;
     common::http::server_limits server_limits;     // server_header is forced to "Aragorn"
+    // `run --test-clock`: POST /api/clock may move the phone's wall clock forward.
+    bool test_clock = false;
 };
 
 class phone_runtime {
@@ -83,13 +91,11 @@ public:
 
     screen_view screen() const { return screen_.render(); }
     phone_status status() const;
-    std::size_t fetches_in_flight() const noexcept { return inflight_.size(); }
+    std::size_t fetches_in_flight() const noexcept { return fetches_.size(); }
     const common::aastra::config_layers& config() const noexcept { return config_; }
 
 private:
-    struct inflight {
-        boost::asio::cancellation_signal signal;
-        bool cancelled = false;
+    struct fetch_meta {
         bool blocking = false;
         bool action_uri = false;
     };
@@ -114,28 +120,35 @@ private:
     void apply_config(const apply_config_action& a);
     void start_fetch(std::uint64_t id, std::string url, bool blocking, bool action_uri);
     void cancel_fetch(std::uint64_t id);
-    boost::asio::awaitable<void> run_fetch(std::uint64_t id, std::string url);
-    void fetch_finished(std::uint64_t id, std::optional<common::net::fetch_result> result,
-                        std::string body);
+    void fetch_finished(fetch_completion done);
     void fire_action_uri(action_event event);
+    void send_action_uri(const action_uri_request& request);
+    void phone_event(const event_request& event);
+    bool idle() const;
     void reschedule_tick();
     boost::asio::awaitable<void> tick_loop();
     boost::asio::awaitable<void> poll_loop();
 
-    // Provisioning
+    // Provisioning and auto-resync
     boost::asio::awaitable<void> provision_loop();
+    boost::asio::awaitable<void> resync_loop();
+    boost::asio::awaitable<void> discover_local_ip();
+    void refresh_resync();
+    void wake_resync();
+    std::chrono::system_clock::time_point wall_now() const;
     void after_provisioning(const boot_outcome& outcome);
     void refresh_from_config();
     void save_local();
 
     std::optional<std::string> setting(std::string_view key) const;
     common::tls::tls_config client_tls_settings() const;
-    boost::asio::ssl::context* client_tls_context(std::string& error);
+    std::shared_ptr<boost::asio::ssl::context> client_tls_context(std::string& error);
 
     boost::asio::io_context& ioc_;
     run_settings settings_;
     common::http::http_server server_;
     std::vector<std::string> addresses_;
+    std::string listener_address_;  // the first listener's bound address
     std::string user_agent_;
 
     common::aastra::config_layers config_;
@@ -153,7 +166,9 @@ private:
     phone_screen screen_;
     action_uris action_uris_;
     variable_values variables_;
-    std::map<std::uint64_t, std::unique_ptr<inflight>> inflight_;
+    fetch_pool fetches_;
+    std::map<std::uint64_t, fetch_meta> fetch_meta_;
+    std::deque<std::uint64_t> background_;  // non-blocking action URIs, oldest first
     std::uint64_t next_action_uri_id_ = std::uint64_t{1} << 62;  // apart from screen fetch ids
     std::size_t blocking_pending_ = 0;
     std::deque<key_press> queued_keys_;
@@ -163,7 +178,14 @@ private:
 
     std::unique_ptr<boost::asio::steady_timer> tick_timer_;
     std::unique_ptr<boost::asio::steady_timer> poll_timer_;
-    std::optional<boost::asio::ssl::context> client_tls_;
+    std::shared_ptr<boost::asio::ssl::context> client_tls_;
+
+    std::mt19937 random_;
+    auto_resync_scheduler resync_;
+    resync_mode next_run_mode_ = resync_mode::both;  // what the next provisioning run fetches
+    std::chrono::seconds clock_offset_{0};           // moved by POST /api/clock (--test-clock)
+    std::unique_ptr<boost::asio::steady_timer> resync_timer_;
+
     bool stopping_ = false;
 };
 

@@ -60,12 +60,15 @@ void add_run_command(CLI::App& app, run_options& o) {
     cmd->add_option("--push-limit", o.push_limit, "largest XML object accepted by push, bytes")
         ->capture_default_str()
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+    cmd->add_flag("--test-clock", o.test_clock,
+                  "allow POST /api/clock {\"advance_seconds\":N} to move the phone's wall clock (auto-resync tests)");
     cmd->add_option("--log-level", o.log_level, "trace, debug, info, warn, error, off (stderr)")
         ->capture_default_str();
     cmd->footer(
         "Prints 'listening http://...', 'listening https://...' and 'ready' on stdout. Web UI logins:\n"
         "admin/22222 and user/(empty) unless the configuration says otherwise. Control API (admin):\n"
-        "POST /api/key {\"key\":\"softkey1\"}, GET /api/screen, POST /api/check-sync, GET /api/status.\n"
+        "POST /api/key {\"key\":\"softkey1\"}, GET /api/screen, POST /api/check-sync, GET /api/status,\n"
+        "POST /api/event {\"event\":\"incoming\",\"number\":\"201\"}.\n"
         "Exit codes: 0 after SIGINT/SIGTERM, 2 usage or configuration.");
 }
 
@@ -113,6 +116,7 @@ int run_phone(const run_options& o) {
     settings.boot.preemptive_auth = settings.agent.preemptive_auth;
     settings.boot.max_firmware_bytes = settings.agent.max_firmware_bytes;
     if (o.ca_file) settings.ca_file = *o.ca_file;
+    settings.test_clock = o.test_clock;
     if (o.login) {
         auto colon = o.login->find(':');
         if (colon == std::string::npos) return usage_error("--login: expected USER:PASS");

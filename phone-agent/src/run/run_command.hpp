@@ -28,6 +28,7 @@ struct run_options {
     std::optional<std::string> key_file;
     std::size_t push_limit = 10000;
     std::string log_level = "warn";
+    bool test_clock = false;
 };
 
 // Adds the `run` sub-command and its options to `app`; the values land in `opts`.
