@@ -58,6 +58,7 @@ struct fleet_options {
     std::optional<std::string> resync_interval;
     std::optional<std::string> arrival_rate;
     std::optional<std::string> ramp;
+    std::optional<std::string> html_file;
 };
 
 struct cli {

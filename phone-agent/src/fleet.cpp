@@ -4,6 +4,7 @@
 #include "fleet_progress.hpp"
 #include "fleet_report.hpp"
 #include "logic/fleet_health.hpp"
+#include "logic/fleet_html.hpp"
 #include "logic/fleet_plan.hpp"
 
 #include "common/fs/atomic_file.hpp"
@@ -23,6 +24,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <sstream>
 
 namespace phone_agent {
 
@@ -145,7 +147,7 @@ public:
                 if (!ec2) ioc.stop();
             });
         });
-        started_at_ = clock_type::now();
+        started_at_ = last_point_at_ = clock_type::now();
         last_figures_ = read_process_figures();
         const auto cpu_at_start = last_figures_.cpu;
         asio::co_spawn(ex, launch(), [this](std::exception_ptr e) {
@@ -167,8 +169,13 @@ public:
         }
         health_.peak_open_fds = std::max(health_.peak_open_fds, final_figures.open_fds);
 
+        if (timeline_.empty() || timeline_.back().t_s < std::chrono::duration<double>(elapsed).count()) {
+            add_timeline_point(ended_at_, std::chrono::duration<double>(ended_at_ - last_point_at_).count());
+        }
+
         fleet_report report{req_, stats_, elapsed, error_examples_, health_};
         const bool passed = report.print_summary(std::cout);
+        if (req_.html_file) write_html(report);
         if (req_.json_file) {
             if (auto err = common::fs::write_file_atomically(*req_.json_file, report.json())) {
                 std::cerr << "phone-agent: --json: " << err->message << "\n";
@@ -289,6 +296,7 @@ private:
             const auto now = clock_type::now();
             if (outcome.status == boot_status::provisioned) {
                 stats_.phone_provisioned(since(intended, now), since(started, now));
+                interval_ttp_.record(since(intended, now));
                 if (settings.state_dir) {
                     common::fs::write_file_atomically(*settings.state_dir / "firmware.version", fsm.firmware() + "\n");
                 }
@@ -318,6 +326,45 @@ private:
             slot.take();
             stats_.phone_started();
             started = clock_type::now();
+        }
+    }
+
+    void add_timeline_point(clock_type::time_point now, double interval_s) {
+        timeline_point p;
+        p.t_s = std::chrono::duration<double>(now - started_at_).count();
+        p.requests_per_s =
+            interval_s > 0 ? static_cast<double>(stats_.requests() - requests_at_last_point_) / interval_s : 0.0;
+        p.in_flight = in_flight_;
+        p.provisioned = stats_.provisioned();
+        p.failed = stats_.failed();
+        p.ttp_p50_us = interval_ttp_.percentile(50);
+        p.ttp_p99_us = interval_ttp_.percentile(99);
+        p.ttp_max_us = interval_ttp_.max();
+        timeline_.push_back(p);
+        interval_ttp_.reset();
+        requests_at_last_point_ = stats_.requests();
+        last_point_at_ = now;
+    }
+
+    void write_html(const fleet_report& report) const {
+        fleet_html_input in;
+        in.title = "phone-agent fleet: " + std::to_string(req_.planned_boots()) + " boots";
+        in.command_line = req_.command_line;
+        std::ostringstream summary;
+        report.print_summary(summary);
+        in.summary = summary.str();
+        in.timeline = timeline_;
+        for (std::size_t i = 0; i < metric_count; ++i) {
+            const auto m = static_cast<metric>(i);
+            const auto& h = stats_.get(m);
+            percentile_spectrum spectrum{to_string(m), {}};
+            if (!h.empty()) {
+                for (double q : spectrum_percentiles()) spectrum.points.emplace_back(q, h.percentile(q));
+            }
+            in.spectra.push_back(std::move(spectrum));
+        }
+        if (auto err = common::fs::write_file_atomically(*req_.html_file, render_fleet_html(in))) {
+            std::cerr << "phone-agent: --html: " << err->message << "\n";
         }
     }
 
@@ -356,6 +403,7 @@ private:
             last = now;
             last_requests = stats_.requests();
             last_started = stats_.started();
+            add_timeline_point(now, secs);
             const auto& ttp = stats_.get(metric::time_to_provisioned);
             char line[320];
             std::snprintf(line, sizeof line,
@@ -424,6 +472,11 @@ private:
     health_verdict last_health_;
     std::string last_warning_;
     generator_health health_;
+    // For --html: one point per progress interval.
+    std::vector<timeline_point> timeline_;
+    histogram interval_ttp_;
+    std::uint64_t requests_at_last_point_ = 0;
+    clock_type::time_point last_point_at_;
 };
 
 }  // namespace

@@ -147,6 +147,7 @@ int fleet_command(const fleet_options& f, bool firmware_given, std::string comma
     if (f.ca_file) req.ca_file = *f.ca_file;
     if (f.state_dir) req.state_dir = *f.state_dir;
     if (f.json_file) req.json_file = *f.json_file;
+    if (f.html_file) req.html_file = *f.html_file;
     req.concurrency = f.concurrency;
     auto window = parse_duration(f.storm_window);
     if (auto* err = std::get_if<plan_error>(&window)) return usage_error("--storm-window " + err->message);

@@ -203,7 +203,8 @@ BOOST_AUTO_TEST_CASE(open_model_arrival_rate) {
     temp_dir dir("fleet-opt");
     // 0 -> 20 phones/s over 1 s (10 arrivals, the last at 1 s).
     auto r = run_fleet({"--server", mock.http_url() + "/", "--mac-start", mac_of(0), "--count", "10", "--arrival-rate",
-                        "0", "--ramp", "1s:20", "--threshold", "provisioned>=100%"},
+                        "0", "--ramp", "1s:20", "--threshold", "provisioned>=100%", "--html",
+                        (dir / "fleet.html").string()},
                        dir);
     BOOST_TEST_REQUIRE(r.exit_code.value_or(-1) == 0, r.err);
     BOOST_TEST(r.report.at("elapsed_s").to_number<double>() >= 0.95);
@@ -213,6 +214,13 @@ BOOST_AUTO_TEST_CASE(open_model_arrival_rate) {
     const auto& g = r.report.at("generator");
     BOOST_TEST(g.at("cpu_share").to_number<double>() > 0.0);
     BOOST_TEST(num(r.report, {"generator", "peak_open_fds"}) > 2);
+    // --html: the summary and inline SVG plots, nothing fetched from elsewhere.
+    const auto html = read_file(dir / "fleet.html");
+    BOOST_TEST(html.find("provisioned 10 (100.00%)") != std::string::npos);
+    BOOST_TEST(html.find("<svg") != std::string::npos);
+    BOOST_TEST(html.find("Time to provisioned") != std::string::npos);
+    BOOST_TEST(html.find("ttp (microsecond samples") != std::string::npos);
+    BOOST_TEST(html.find("<script") == std::string::npos);
     auto e = run(fleet_argv({"--server", mock.http_url() + "/", "--arrival-rate", "fast"}), 30s);
     BOOST_TEST(e.exit_code.value_or(-1) == 2);
     e = run(fleet_argv({"--server", mock.http_url() + "/", "--arrival-rate", "5", "--storm-window", "1s"}), 30s);
