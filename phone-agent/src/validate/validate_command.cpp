@@ -4,9 +4,26 @@
 
 #include "common/fs/atomic_file.hpp"
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace phone_agent {
+
+namespace {
+
+// A baseline is a short list; anything past 1 MiB is not one.
+std::optional<std::string> read_small_file(const std::string& path, std::string& out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return "cannot read " + path;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    out = ss.str();
+    if (out.size() > (1u << 20)) return path + ": larger than 1 MiB";
+    return std::nullopt;
+}
+
+}  // namespace
 
 void add_validate_command(CLI::App& app, validate_options& v) {
     auto* cmd = app.add_subcommand(
@@ -25,7 +42,18 @@ void add_validate_command(CLI::App& app, validate_options& v) {
         ->check(CLI::Range(100u, 600'000u));
     cmd->add_option("--missing-file", v.missing_file, "a file name the server does not have (HTTP-002)")
         ->capture_default_str();
-    cmd->footer("Results: pass, warn, fail, skip. Exit codes: 0 no check failed, 1 a check failed, 2 usage.");
+    cmd->add_option("--baseline", v.baseline_file,
+                    "known failures: check ids one per line, or a previous --json report; they do not fail the run")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--stale-after", v.stale_after_seconds,
+                    "AUTH-008: reuse the first nonce after this many seconds (longer than the server's nonce lifetime); 0 skips")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 3600u));
+    cmd->add_option("--client-cert", v.client_cert, "client certificate (PEM) for TLS-006")->check(CLI::ExistingFile);
+    cmd->add_option("--client-key", v.client_key, "its private key (PEM)")->check(CLI::ExistingFile);
+    cmd->add_option("--check", v.only, "run only this check (repeatable), e.g. --check AUTH-003");
+    cmd->footer("Results: pass, warn, fail, skip. Exit codes: 0 no unexpected failure, 1 a check failed "
+                "(not listed in --baseline), 2 usage.");
 }
 
 int run_validate(const validate_options& v) {
@@ -55,17 +83,43 @@ int run_validate(const validate_options& v) {
     s.system_roots = v.system_roots;
     s.timeout = std::chrono::milliseconds(v.timeout_ms);
     s.missing_file = v.missing_file;
+    s.stale_after = std::chrono::seconds(v.stale_after_seconds);
+    if (v.client_cert.has_value() != v.client_key.has_value()) {
+        return usage("--client-cert and --client-key go together");
+    }
+    if (v.client_cert) {
+        s.client_cert = *v.client_cert;
+        s.client_key = *v.client_key;
+    }
+    std::vector<validate::check_def> selected;
+    for (const auto& id : v.only) {
+        const auto* def = validate::find_check(id);
+        if (!def) return usage("--check: unknown check id '" + id + "'");
+        selected.push_back(*def);
+    }
+    if (v.only.empty()) selected = validate::check_registry();
+    std::optional<validate::baseline> known;
+    if (v.baseline_file) {
+        std::string text;
+        if (auto err = read_small_file(*v.baseline_file, text)) return usage("--baseline: " + *err);
+        auto parsed = validate::parse_baseline(text, *v.baseline_file);
+        if (auto* err = std::get_if<validate::baseline_error>(&parsed)) return usage("--baseline: " + err->message);
+        known = std::get<validate::baseline>(std::move(parsed));
+    }
 
     validate::observations obs;
     try {
-        obs = validate::collect(s, validate::needs_of(validate::check_registry()));
+        obs = validate::collect(s, validate::needs_of(selected));
     } catch (const std::exception& e) {
         return usage(e.what());
     }
-    const auto results = validate::evaluate_all(obs);
-    std::cout << "phone-agent validate " << v.server << "\n" << validate::render_table(results) << std::flush;
+    std::vector<validate::check_result> results;
+    for (const auto& def : selected) results.push_back(validate::evaluate_one(def, obs));
+    validate::baseline_report report;
+    if (known) report = validate::apply_baseline(*known, results);
+    std::cout << "phone-agent validate " << v.server << "\n" << validate::render_table(results, report) << std::flush;
     if (v.json_file) {
-        if (auto err = common::fs::write_file_atomically(*v.json_file, validate::render_json(v.server, results))) {
+        if (auto err = common::fs::write_file_atomically(*v.json_file, validate::render_json(v.server, results, report))) {
             std::cerr << "phone-agent validate: --json: " << err->message << "\n";
             return 2;
         }

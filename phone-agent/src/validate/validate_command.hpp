@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace phone_agent {
 
@@ -23,6 +24,11 @@ struct validate_options {
     unsigned timeout_ms = 10'000;  // every phase of every exchange; also the Connection: close wait
     std::string missing_file = "phone-agent-validate-missing.cfg";
     bool system_roots = true;
+    std::optional<std::string> baseline_file;  // known failures
+    unsigned stale_after_seconds = 0;          // AUTH-008: wait this long, then reuse the nonce
+    std::optional<std::string> client_cert;    // TLS-006
+    std::optional<std::string> client_key;
+    std::vector<std::string> only;             // --check: run only these ids
 };
 
 // Adds the `validate` sub-command to `app`, filling `options`; `app.got_subcommand("validate")`
@@ -30,7 +36,8 @@ struct validate_options {
 void add_validate_command(CLI::App& app, validate_options& options);
 
 // Runs every check on its own io_context and prints the table on stdout; writes --json/--junit.
-// Returns 0 when no check failed, 1 when one did, 2 for a usage error (bad URL, MAC, model, CA).
+// Returns 0 when no check failed unexpectedly (failures listed in --baseline are expected), 1 when
+// one did, 2 for a usage error (bad URL, MAC, model, CA, baseline file).
 int run_validate(const validate_options& options);
 
 }  // namespace phone_agent

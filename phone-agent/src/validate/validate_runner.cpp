@@ -1,5 +1,7 @@
 #include "validate/validate_runner.hpp"
 
+#include "validate/validate_probes.hpp"
+
 #include "boot_driver.hpp"
 #include "logic/boot_fsm.hpp"
 #include "logic/server_url.hpp"
@@ -9,6 +11,7 @@
 #include "common/auth/auth_header.hpp"
 #include "common/auth/basic.hpp"
 #include "common/auth/digest.hpp"
+#include "common/crypto/hash.hpp"
 #include "common/net/tls_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -41,6 +44,9 @@ std::vector<header_field> one_header(const std::string& name, const std::string&
 }
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// A bound on one firmware download (real Aastra images are 10-20 MB).
+constexpr std::uint64_t max_firmware_bytes = 256ULL * 1024 * 1024;
 
 std::string random_cnonce() {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -144,6 +150,8 @@ public:
         o.model = std::string(s_.model.name);
         o.user = s_.user;
         if (s_.mac) o.mac = s_.mac->compact_upper();
+        o.stale_after_seconds = static_cast<unsigned>(s_.stale_after.count());
+        o.client_cert_given = s_.client_cert.has_value();
         const std::string global = target_of("aastra.cfg");
 
         if (wants(need::challenge) || wants(need::answer) || wants(need::wrong)) co_await auth_sequence(o, global);
@@ -162,11 +170,42 @@ public:
             if (auto lm = get->header("Last-Modified")) cond.push_back(one_header("If-Modified-Since", *lm).front());
             if (!cond.empty()) o.exchanges[std::string(need::conditional)] = co_await authed("GET", global, cond);
         }
+        if (wants(need::conditional_other) && get && get->status == 200) {
+            o.exchanges[std::string(need::conditional_other)] =
+                co_await authed("GET", global, one_header("If-None-Match", "\"phone-agent-validate-other\""));
+        }
+        if (wants(need::range_unsatisfiable) && get && get->status == 200) {
+            const std::string past_end = "bytes=" + std::to_string(get->body_bytes + 1000) + "-";
+            o.exchanges[std::string(need::range_unsatisfiable)] =
+                co_await authed("GET", global, one_header("Range", past_end));
+        }
         if (wants(need::close)) o.close = co_await close_probe_of(global);
-        if (wants(need::mac_cfg) && s_.mac) {
-            auto [user, password] = learnt_login(get);
-            o.exchanges[std::string(need::mac_cfg)] =
-                co_await authed("GET", target_of(s_.mac->compact_upper() + ".cfg"), {}, user, password);
+        if (wants(need::inject)) {
+            const std::string injected =
+                target_of(s_.missing_file) + "%0D%0A" + std::string(injected_header_name) + ":%20yes";
+            o.exchanges[std::string(need::inject)] = co_await fetch("GET", injected, {});
+        }
+        const auto learnt = learnt_login(get);
+        if (s_.mac) {
+            const std::string mac_target = target_of(s_.mac->compact_upper() + ".cfg");
+            if (wants(need::mac_cfg)) {
+                o.exchanges[std::string(need::mac_cfg)] =
+                    co_await authed("GET", mac_target, {}, learnt.first, learnt.second);
+            }
+            if (wants(need::mac_cfg_shared)) {
+                o.exchanges[std::string(need::mac_cfg_shared)] =
+                    co_await authed("GET", mac_target, {}, s_.user, s_.password);
+            }
+        }
+        if (wants(need::firmware_first)) {
+            const std::string image = target_of(s_.model.firmware_file_name());
+            o.exchanges[std::string(need::firmware_first)] =
+                co_await authed("GET", image, {}, learnt.first, learnt.second, true);
+            const auto* first = o.find(need::firmware_first);
+            if (first->status == 200 && wants(need::firmware_second)) {
+                o.exchanges[std::string(need::firmware_second)] =
+                    co_await authed("GET", image, {}, learnt.first, learnt.second, true);
+            }
         }
         if (https_) {
             // (a braced list in a range-for inside a coroutine trips g++ 12)
@@ -175,6 +214,15 @@ public:
             for (std::size_t i = 0; i < probes.size(); ++i) {
                 if (wants(probes[i])) o.tls[std::string(probes[i])] = co_await tls_probe_of(probes[i]);
             }
+            if (wants(need::tls_key)) {
+                const auto where = probe_target_of();
+                o.tls_key = co_await server_key_probe(where, tls_);
+            }
+            if (wants(need::client_cert) && s_.client_cert) o.client_cert = co_await client_cert_probe_of(global);
+        }
+        if (wants(need::slow_client)) o.slow_client = co_await robustness_of(need::slow_client, global);
+        if (wants(need::dropped_connection)) {
+            o.dropped_connection = co_await robustness_of(need::dropped_connection, global);
         }
         if (wants(need::boot) && s_.mac) o.boot = co_await boot();
         co_return o;
@@ -192,6 +240,32 @@ private:
         return t;
     }
 
+    // TLS-006: the same request without and with the client certificate.
+    awaitable<client_cert_probe> client_cert_probe_of(const std::string& target) {
+        client_cert_probe out;
+        out.performed = true;
+        auto without = co_await fetch("GET", target, {});
+        out.without_handshake_ok = last_tls_.error != common::net::fetch_error::tls;
+        out.without_status = without.status;
+        out.without_detail = without.transport_error;
+        auto cfg = phone_tls();
+        cfg.certificate = common::tls::pem_source::from_file(*s_.client_cert);
+        cfg.private_key = common::tls::pem_source::from_file(*s_.client_key);
+        std::optional<asio::ssl::context> ctx;
+        try {
+            ctx.emplace(make_context(cfg));
+        } catch (const std::exception& e) {
+            out.with_detail = std::string("client certificate: ") + e.what();
+            co_return out;
+        }
+        auto with = co_await fetch("GET", target, {}, &*ctx, &cfg);
+        out.with_handshake_ok = last_tls_.error != common::net::fetch_error::tls &&
+                                last_tls_.error != common::net::fetch_error::tls_timeout;
+        out.with_status = with.status;
+        out.with_detail = with.transport_error;
+        co_return out;
+    }
+
     static asio::ssl::context make_context(const common::tls::tls_config& cfg) {
         auto made = common::tls::make_client_context(cfg);
         if (auto* err = std::get_if<common::tls::tls_error>(&made)) throw std::runtime_error(err->message);
@@ -207,7 +281,8 @@ private:
 
     // One exchange, recorded.
     awaitable<exchange> fetch(std::string method, std::string target, std::vector<header_field> headers,
-                              asio::ssl::context* ctx = nullptr, const common::tls::tls_config* tls = nullptr) {
+                              asio::ssl::context* ctx = nullptr, const common::tls::tls_config* tls = nullptr,
+                              bool hash_body = false) {
         common::net::fetch_request req;
         req.method = method;
         req.url = s_.base;
@@ -222,8 +297,22 @@ private:
         auto ex = co_await asio::this_coro::executor;
         asio::ssl::context* use_ctx = https_ ? (ctx ? ctx : &*ctx_) : nullptr;
         const auto& use_tls = tls ? *tls : tls_;
-        fetch_result r = co_await common::net::fetch_to_string(ex, req, limits(), use_ctx, use_tls, body);
         exchange e;
+        fetch_result r;
+        if (hash_body) {
+            // Firmware: hashed as it arrives, never held whole.
+            common::crypto::hasher sha(common::crypto::hash_algorithm::sha256);
+            auto bounded = limits();
+            bounded.body_limit = max_firmware_bytes;
+            const common::net::body_sink sink = [&sha](std::span<const char> piece) {
+                sha.update(std::string_view(piece.data(), piece.size()));
+                return true;
+            };
+            r = co_await common::net::fetch(ex, req, bounded, use_ctx, use_tls, sink);
+            e.body_sha256 = sha.finish_hex();
+        } else {
+            r = co_await common::net::fetch_to_string(ex, req, limits(), use_ctx, use_tls, body);
+        }
         e.performed = true;
         e.method = std::move(method);
         e.target = std::move(target);
@@ -244,15 +333,15 @@ private:
         co_return co_await authed(std::move(method), std::move(target), std::move(headers), s_.user, s_.password);
     }
     awaitable<exchange> authed(std::string method, std::string target, std::vector<header_field> headers,
-                               std::string user, std::string password) {
-        auto first = co_await fetch(method, target, headers);
+                               std::string user, std::string password, bool hash_body = false) {
+        auto first = co_await fetch(method, target, headers, nullptr, nullptr, hash_body);
         if (first.status != 401) co_return first;
         auto p = pick(first.headers);
         if (!p) co_return first;
         auto value = answer(*p, user, password, method, target, 1);
         if (!value) co_return first;
         headers.push_back(one_header("Authorization", *value).front());
-        co_return co_await fetch(method, target, headers);
+        co_return co_await fetch(method, target, headers, nullptr, nullptr, hash_body);
     }
 
     // AUTH-001..006: the challenge, the right answer (nc=1), the same nonce with nc=2 and again
@@ -272,6 +361,15 @@ private:
             if (again) {
                 o.exchanges[std::string(need::reuse)] = co_await fetch("GET", global, one_header("Authorization", *again));
                 o.exchanges[std::string(need::replay)] = co_await fetch("GET", global, one_header("Authorization", *again));
+            }
+        }
+        if (p->digest && wants(need::stale) && s_.stale_after.count() > 0) {
+            // The right password on the first nonce once it should have expired (nc=3: 1 and 2 were used).
+            asio::steady_timer wait(co_await asio::this_coro::executor);
+            wait.expires_after(s_.stale_after);
+            co_await wait.async_wait(use_tuple);
+            if (auto late = digest_authorization(*p->digest, s_.user, s_.password, "GET", global, 3, random_cnonce())) {
+                o.exchanges[std::string(need::stale)] = co_await fetch("GET", global, one_header("Authorization", *late));
             }
         }
         auto fresh = co_await fetch("GET", global, {});
@@ -299,8 +397,6 @@ private:
 
     // HTTP-007: a raw request with `Connection: close`, then reading until the server closes.
     awaitable<close_probe> close_probe_of(const std::string& target) {
-        close_probe out;
-        out.performed = true;
         std::string authorization;
         auto first = co_await fetch("GET", target, {});
         if (first.status == 401) {
@@ -308,85 +404,46 @@ private:
                 if (auto v = answer(*p, s_.user, s_.password, "GET", target, 1)) authorization = *v;
             }
         }
-        std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + host_header() + "\r\nUser-Agent: " +
-                              user_agent_ + "\r\nConnection: close\r\n";
-        if (!authorization.empty()) request += "Authorization: " + authorization + "\r\n";
-        request += "\r\n";
-
-        auto ex = co_await asio::this_coro::executor;
-        asio::ip::tcp::resolver resolver(ex);
-        auto [rec, endpoints] =
-            co_await resolver.async_resolve(s_.base.host, std::to_string(s_.base.port), use_tuple);
-        if (rec) {
-            out.error = "resolve " + s_.base.host + ": " + rec.message();
-            co_return out;
-        }
-        asio::ssl::stream<asio::ip::tcp::socket> stream(ex, *ctx_or_plain());
-        auto& socket = stream.next_layer();
-        asio::steady_timer timer(ex);
-        bool timed_out = false;
-        timer.expires_after(s_.timeout);
-        timer.async_wait([&timed_out, &socket](boost::system::error_code ec) {
-            if (ec) return;
-            timed_out = true;
-            boost::system::error_code ignored;
-            socket.cancel(ignored);
-            socket.close(ignored);
-        });
-        const auto started = std::chrono::steady_clock::now();
-        auto [cec, ep] = co_await asio::async_connect(socket, endpoints, use_tuple);
-        if (cec) {
-            out.error = "connect: " + (timed_out ? std::string("timed out") : cec.message());
-            co_return out;
-        }
-        std::string received;
-        boost::system::error_code end;
-        auto read_all = [&](auto& s) -> awaitable<void> {
-            auto [wec, n] = co_await asio::async_write(s, asio::buffer(request), use_tuple);
-            (void)n;
-            if (wec) {
-                out.error = "write: " + wec.message();
-                co_return;
-            }
-            char buf[4096];
-            for (;;) {
-                auto [ec, got] = co_await s.async_read_some(asio::buffer(buf), use_tuple);
-                received.append(buf, got);
-                if (ec) {
-                    end = ec;
-                    break;
-                }
-            }
-        };
-        if (https_) {
-            if (auto err = common::tls::prepare_client_stream(stream, s_.base.host, tls_)) {
-                out.error = "tls: " + err->message;
-                co_return out;
-            }
-            auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_tuple);
-            if (hec) {
-                out.error = "tls: " + common::tls::describe_handshake_error(stream, hec);
-                co_return out;
-            }
-            co_await read_all(stream);
-        } else {
-            co_await read_all(socket);
-        }
-        timer.cancel();
-        out.waited_ms = static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
-        if (received.starts_with("HTTP/1.") && received.size() >= 12) {
-            out.status = static_cast<unsigned>(std::strtoul(received.substr(9, 3).c_str(), nullptr, 10));
-        }
-        out.closed_by_server = !timed_out && (end == asio::error::eof || end == asio::ssl::error::stream_truncated ||
-                                              end == asio::error::connection_reset);
-        co_return out;
+        std::string request = raw_request_head(target, "Connection: close\r\n");
+        if (!authorization.empty()) request.insert(request.size() - 2, "Authorization: " + authorization + "\r\n");
+        const auto where = probe_target_of();
+        co_return co_await connection_close_probe(where, std::move(request));
     }
 
-    asio::ssl::context* ctx_or_plain() {
-        if (ctx_) return &*ctx_;
-        if (!plain_ctx_) plain_ctx_.emplace(asio::ssl::context::tls_client);  // unused, the stream needs one
-        return &*plain_ctx_;
+    // A GET request head, ending with the blank line.
+    std::string raw_request_head(const std::string& target, const std::string& extra = {}) const {
+        return "GET " + target + " HTTP/1.1\r\nHost: " + host_header() + "\r\nUser-Agent: " + user_agent_ + "\r\n" +
+               extra + "\r\n";
+    }
+
+    probe_target probe_target_of() {
+        probe_target t;
+        t.host = s_.base.host;
+        t.port = s_.base.port;
+        t.https = https_;
+        t.tls = https_ ? &*ctx_ : nullptr;
+        t.tls_settings = &tls_;
+        t.timeout = s_.timeout;
+        return t;
+    }
+
+    // ROB-001/002: the hostile client, then an ordinary request on a new connection.
+    awaitable<robustness_probe> robustness_of(std::string_view which, const std::string& target) {
+        const auto where = probe_target_of();
+        robustness_probe out;
+        // (arguments named first: g++ 12 miscompiles temporaries passed into a co_awaited call)
+        if (which == need::slow_client) {
+            std::string request = raw_request_head(target, "Connection: close\r\n");
+            out = co_await slow_client_probe(where, std::move(request), s_.slow_gap, s_.slow_pieces);
+        } else {
+            std::string head = raw_request_head(target);
+            out = co_await dropped_connection_probe(where, std::move(head), 4096);
+        }
+        if (!out.error.empty()) co_return out;
+        auto next = co_await fetch("GET", target, {});
+        out.next_status = next.status;
+        if (!next.transport_ok) out.next_error = next.transport_error;
+        co_return out;
     }
 
     std::string host_header() const {
@@ -462,7 +519,9 @@ private:
             co_return out;
         }
         auto& fsm = std::get<provisioning_fsm>(created);
-        const boot_driver_settings ds{agent, std::nullopt, s_.ca_file};
+        boot_driver_settings ds;
+        ds.agent = agent;
+        ds.ca_file = s_.ca_file;
         boot_recorder recorder;
         boot_driver driver(ds, fsm, recorder);
         auto outcome = co_await driver.run(event::start{});
@@ -487,7 +546,6 @@ private:
     bool https_;
     common::tls::tls_config tls_;
     std::optional<asio::ssl::context> ctx_;
-    std::optional<asio::ssl::context> plain_ctx_;
     std::string user_agent_;
     last_tls_state last_tls_;
 };

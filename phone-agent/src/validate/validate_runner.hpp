@@ -28,6 +28,11 @@ struct runner_settings {
     bool system_roots = true;
     std::chrono::milliseconds timeout{10'000};
     std::string missing_file;
+    std::chrono::seconds stale_after{0};  // 0: AUTH-008 is skipped
+    std::optional<std::filesystem::path> client_cert;  // TLS-006, with client_key
+    std::optional<std::filesystem::path> client_key;
+    std::chrono::milliseconds slow_gap{200};  // ROB-001: pause between header pieces
+    int slow_pieces = 12;
 };
 
 // What the selected checks need (union of check_def::needs).

@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <set>
+#include <variant>
 #include <string>
 
 using namespace phone_agent;
@@ -66,6 +67,18 @@ observations good() {
     o.exchanges["replay"] = status_only(401);
     o.exchanges["wrong"] = status_only(401);
     o.exchanges["mac_cfg"] = ok("sip line1 auth name: 1001\n");
+    o.exchanges["conditional_other"] = ok(cfg_body);
+    o.exchanges["range_unsatisfiable"] =
+        status_only(416, {{"Content-Range", "bytes */" + std::to_string(cfg_body.size())}});
+    o.exchanges["inject"] = status_only(404);
+    o.exchanges["mac_cfg_shared"] = status_only(401);
+    auto image = ok(std::string(100, 'f'));
+    image.body.clear();
+    image.body_sha256 = "ab12";
+    o.exchanges["firmware.1"] = image;
+    o.exchanges["firmware.2"] = image;
+    o.slow_client = {true, "", 200, "slow request answered 200", 401, ""};
+    o.dropped_connection = {true, "", 0, "dropped", 401, ""};
     o.boot = {true, true, "provisioned", "", {"aastra.cfg: ok 200"}};
     return o;
 }
@@ -87,7 +100,8 @@ BOOST_AUTO_TEST_CASE(registry_ids_are_unique_and_complete) {
         BOOST_TEST(!def.needs.empty());
         BOOST_TEST(def.evaluate != nullptr);
     }
-    for (auto id : {"HTTP-001", "HTTP-007", "AUTH-001", "AUTH-006", "TLS-001", "TLS-004", "PROV-001", "PROV-004"}) {
+    for (auto id : {"HTTP-001", "HTTP-008", "AUTH-001", "AUTH-008", "TLS-001", "TLS-006", "PROV-001", "PROV-005",
+                    "ROB-001", "ROB-002"}) {
         BOOST_TEST(ids.contains(id));
     }
 }
@@ -95,7 +109,9 @@ BOOST_AUTO_TEST_CASE(registry_ids_are_unique_and_complete) {
 BOOST_AUTO_TEST_CASE(a_good_http_server_passes_everything_but_tls) {
     const auto o = good();
     for (const auto& r : evaluate_all(o)) {
-        const auto expected = r.id.starts_with("TLS-") ? check_status::skip : check_status::pass;
+        // AUTH-008 needs --stale-after; TLS-* need https.
+        const auto expected =
+            r.id.starts_with("TLS-") || r.id == "AUTH-008" ? check_status::skip : check_status::pass;
         BOOST_TEST((r.result.status == expected), r.id << " is " << to_string(r.result.status) << ": "
                                                        << r.result.expected << " / " << r.result.seen);
     }
@@ -124,6 +140,15 @@ BOOST_AUTO_TEST_CASE(http_checks_fail_or_warn_on_their_fault) {
     o = good();
     o.exchanges["get"].headers.erase(o.exchanges["get"].headers.begin() + 1);
     BOOST_TEST((status_of(o, "HTTP-003") == check_status::fail));
+    o = good();
+    o.exchanges["get"].headers[1].value = "text/html; charset=utf-8";
+    BOOST_TEST((status_of(o, "HTTP-003") == check_status::fail));
+    o.exchanges["get"].headers[1].value = "textplain";
+    BOOST_TEST((status_of(o, "HTTP-003") == check_status::fail));
+    o.exchanges["get"].headers[1].value = "image/png";
+    BOOST_TEST((status_of(o, "HTTP-003") == check_status::warn));
+    o.exchanges["get"].headers[1].value = "Application/Octet-Stream";
+    BOOST_TEST((status_of(o, "HTTP-003") == check_status::pass));
 
     o = good();
     o.exchanges["head"].body_bytes = 5;
@@ -138,6 +163,13 @@ BOOST_AUTO_TEST_CASE(http_checks_fail_or_warn_on_their_fault) {
     o = good();
     o.exchanges["range"].headers.back().value = "bytes 0-9/1";
     BOOST_TEST((status_of(o, "HTTP-005") == check_status::fail));
+    o = good();
+    o.exchanges["range_unsatisfiable"] = o.exchanges["get"];
+    BOOST_TEST((status_of(o, "HTTP-005") == check_status::warn));
+    o.exchanges["range_unsatisfiable"] = status_only(206);
+    BOOST_TEST((status_of(o, "HTTP-005") == check_status::fail));
+    o.exchanges["range_unsatisfiable"] = status_only(416, {{"Content-Range", "bytes */3"}});
+    BOOST_TEST((status_of(o, "HTTP-005") == check_status::fail));
 
     o = good();
     o.exchanges["conditional"] = o.exchanges["get"];
@@ -145,6 +177,17 @@ BOOST_AUTO_TEST_CASE(http_checks_fail_or_warn_on_their_fault) {
     o = good();
     o.exchanges["get"].headers.pop_back();  // no ETag, no Last-Modified
     BOOST_TEST((status_of(o, "HTTP-006") == check_status::warn));
+    o = good();
+    o.exchanges["conditional_other"] = status_only(304);
+    BOOST_TEST((status_of(o, "HTTP-006") == check_status::fail));
+
+    o = good();
+    o.exchanges["inject"] = status_only(302, {{"Location", "/x"}, {"X-Phone-Agent-Injected", "yes"}});
+    BOOST_TEST((status_of(o, "HTTP-008") == check_status::fail));
+    o.exchanges["inject"] = status_only(400);
+    BOOST_TEST((status_of(o, "HTTP-008") == check_status::pass));
+    o.exchanges.erase("inject");
+    BOOST_TEST((status_of(o, "HTTP-008") == check_status::fail));
 
     o = good();
     o.close.closed_by_server = false;
@@ -183,6 +226,27 @@ BOOST_AUTO_TEST_CASE(auth_checks_fail_or_warn_on_their_fault) {
     BOOST_TEST((status_of(o, "AUTH-006") == check_status::skip));
 
     o = good();
+    o.exchanges["mac_cfg_shared"] = ok("sip line1 password: secret\n");
+    o.exchanges["mac_cfg_shared"].authorized = true;
+    auto mac_shared = evaluate_one(*find_check("AUTH-007"), o).result;
+    BOOST_TEST((mac_shared.status == check_status::fail));
+    BOOST_TEST(mac_shared.seen == "200 (served to the shared login)");
+    o.exchanges["mac_cfg_shared"] = status_only(403);
+    BOOST_TEST((status_of(o, "AUTH-007") == check_status::pass));
+    o.mac.reset();
+    BOOST_TEST((status_of(o, "AUTH-007") == check_status::skip));
+
+    o = good();
+    BOOST_TEST((status_of(o, "AUTH-008") == check_status::skip));
+    o.stale_after_seconds = 3;
+    o.exchanges["stale"] = status_only(401, {{"WWW-Authenticate", "Digest realm=\"R\", nonce=\"n2\", stale=true"}});
+    BOOST_TEST((status_of(o, "AUTH-008") == check_status::pass));
+    o.exchanges["stale"] = status_only(401, {{"WWW-Authenticate", "Digest realm=\"R\", nonce=\"n2\""}});
+    BOOST_TEST((status_of(o, "AUTH-008") == check_status::fail));
+    o.exchanges["stale"] = ok(cfg_body);
+    BOOST_TEST((status_of(o, "AUTH-008") == check_status::warn));
+
+    o = good();
     o.exchanges["challenge"] = ok(cfg_body);  // no authentication at all
     for (auto id : {"AUTH-001", "AUTH-002", "AUTH-003", "AUTH-004", "AUTH-005"}) {
         BOOST_TEST((status_of(o, id) == check_status::skip), id);
@@ -205,6 +269,24 @@ BOOST_AUTO_TEST_CASE(tls_checks) {
     BOOST_TEST((status_of(o, "TLS-002") == check_status::fail));
     o.tls.erase("tls.expiry");
     BOOST_TEST((status_of(o, "TLS-004") == check_status::fail));
+
+    o.tls_key = {true, true, "", "EC", 256};
+    BOOST_TEST((status_of(o, "TLS-005") == check_status::pass));
+    o.tls_key = {true, true, "", "RSA", 2048};
+    BOOST_TEST((status_of(o, "TLS-005") == check_status::pass));
+    o.tls_key = {true, true, "", "RSA", 1024};
+    BOOST_TEST((status_of(o, "TLS-005") == check_status::warn));
+    o.tls_key = {true, true, "", "EC", 224};
+    BOOST_TEST((status_of(o, "TLS-005") == check_status::warn));
+    o.tls_key = {true, false, "connect: refused", "", 0};
+    BOOST_TEST((status_of(o, "TLS-005") == check_status::fail));
+
+    BOOST_TEST((status_of(o, "TLS-006") == check_status::skip));
+    o.client_cert_given = true;
+    o.client_cert = {true, false, 0, "tls: certificate required", true, 200, ""};
+    BOOST_TEST((status_of(o, "TLS-006") == check_status::pass));
+    o.client_cert = {true, false, 0, "tls: alert", false, 0, "tls: unknown ca"};
+    BOOST_TEST((status_of(o, "TLS-006") == check_status::fail));
 }
 
 BOOST_AUTO_TEST_CASE(provisioning_checks) {
@@ -234,6 +316,91 @@ BOOST_AUTO_TEST_CASE(provisioning_checks) {
     auto v = evaluate_one(*find_check("PROV-004"), o).result;
     BOOST_TEST((v.status == check_status::warn));
     BOOST_TEST(v.seen.find("frobnicate level") != std::string::npos);
+
+    o = good();
+    o.exchanges["firmware.2"].body_sha256 = "cd34";
+    BOOST_TEST((status_of(o, "PROV-005") == check_status::fail));
+    o = good();
+    o.exchanges["firmware.2"].body_bytes = 50;
+    o.exchanges["firmware.2"].transport_ok = false;
+    o.exchanges["firmware.2"].transport_error = "truncated: closed";
+    BOOST_TEST((status_of(o, "PROV-005") == check_status::fail));
+    o = good();
+    o.exchanges["firmware.1"] = status_only(404);
+    o.exchanges.erase("firmware.2");
+    BOOST_TEST((status_of(o, "PROV-005") == check_status::warn));
+    o.exchanges["firmware.1"] = status_only(401);
+    BOOST_TEST((status_of(o, "PROV-005") == check_status::fail));
+}
+
+BOOST_AUTO_TEST_CASE(robustness_checks) {
+    auto o = good();
+    o.slow_client.next_status = 0;
+    o.slow_client.next_error = "connect: Connection refused";
+    auto v = evaluate_one(*find_check("ROB-001"), o).result;
+    BOOST_TEST((v.status == check_status::fail));
+    BOOST_TEST(v.seen == "connect: Connection refused");
+    o.slow_client.next_status = 503;
+    BOOST_TEST((status_of(o, "ROB-001") == check_status::fail));
+    o.dropped_connection.error = "connect: Connection refused";
+    BOOST_TEST((status_of(o, "ROB-002") == check_status::fail));
+    o.dropped_connection = {};
+    BOOST_TEST((status_of(o, "ROB-002") == check_status::fail));
+}
+
+BOOST_AUTO_TEST_CASE(baseline_from_a_list_and_from_json) {
+    auto parsed = parse_baseline("# known\nAUTH-005  replay accepted by the vendor\n\nHTTP-003\r\n", "known.txt");
+    BOOST_REQUIRE(std::holds_alternative<baseline>(parsed));
+    BOOST_TEST(std::get<baseline>(parsed).ids.size() == 2u);
+
+    auto bad = parse_baseline("HTTP-003\nHTTP-999\n", "known.txt");
+    BOOST_REQUIRE(std::holds_alternative<baseline_error>(bad));
+    BOOST_TEST(std::get<baseline_error>(bad).message.starts_with("known.txt:2: unknown check id 'HTTP-999'"));
+
+    auto o = good();
+    o.exchanges["replay"] = ok(cfg_body);   // AUTH-005 fails
+    o.exchanges["missing"] = status_only(500);  // HTTP-002 fails
+    auto results = evaluate_all(o);
+    const auto json = render_json("http://x/", results);
+    auto from_json = parse_baseline(json, "previous.json");
+    BOOST_REQUIRE(std::holds_alternative<baseline>(from_json));
+    BOOST_TEST((std::get<baseline>(from_json).ids == std::set<std::string, std::less<>>{"AUTH-005", "HTTP-002"}));
+
+    auto not_a_report = parse_baseline("{\"x\": 1}", "other.json");
+    BOOST_REQUIRE(std::holds_alternative<baseline_error>(not_a_report));
+    BOOST_TEST(std::get<baseline_error>(not_a_report).message.find("other.json") == 0u);
+    BOOST_TEST(std::holds_alternative<baseline_error>(parse_baseline("{\"checks\": [", "broken.json")));
+}
+
+BOOST_AUTO_TEST_CASE(baseline_known_failures_do_not_fail_and_fixed_ones_are_reported) {
+    auto o = good();
+    o.exchanges["replay"] = ok(cfg_body);  // AUTH-005 fails
+    auto results = evaluate_all(o);
+    BOOST_TEST(exit_code(results) == 1);
+
+    baseline known;
+    known.ids = {"AUTH-005", "HTTP-003"};  // HTTP-003 passes now: fixed
+    const auto report = apply_baseline(known, results);
+    BOOST_TEST(exit_code(results) == 0);
+    BOOST_TEST((report.known == std::vector<std::string>{"AUTH-005"}));
+    BOOST_TEST((report.fixed == std::vector<std::string>{"HTTP-003"}));
+    BOOST_TEST(summarise(results).known == 1u);
+
+    const auto table = render_table(results, report);
+    BOOST_TEST(table.find("known failure (--baseline)") != std::string::npos);
+    BOOST_TEST(table.find("fixed since the baseline: HTTP-003") != std::string::npos);
+    auto doc = boost::json::parse(render_json("http://x/", results, report)).as_object();
+    BOOST_TEST(doc.at("baseline").at("fixed").as_array().at(0).as_string() == "HTTP-003");
+    BOOST_TEST(doc.at("summary").at("known").as_int64() == 1);
+    const auto junit = render_junit("http://x/", results);
+    BOOST_TEST(junit.find("failures=\"0\"") != std::string::npos);
+    BOOST_TEST(junit.find("known failure (baseline)") != std::string::npos);
+
+    // A failure the baseline does not list still fails the run.
+    o.exchanges["missing"] = status_only(500);
+    results = evaluate_all(o);
+    apply_baseline(known, results);
+    BOOST_TEST(exit_code(results) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(renderers) {
