@@ -47,6 +47,7 @@ void add_commands(CLI::App& app, cli& c) {
     fl->add_flag("--no-state", f.no_state, "keep phones in memory; firmware is hashed, not stored (the default)")
         ->excludes(state_opt);
     fl->add_option("--json", f.json_file, "write every figure as JSON to this file");
+    fl->add_option("--metrics", f.metrics, "serve Prometheus /metrics on ADDR:PORT while running (port 0 picks one)");
     fl->add_option("--html", f.html_file, "write a report with latency-over-time and percentile plots (inline SVG)");
     fl->add_option("--config", f.config_file, "YAML agent settings (as for boot)");
     fl->add_option("--set", f.set, "override one agent setting (repeatable)");

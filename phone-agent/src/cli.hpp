@@ -59,6 +59,7 @@ struct fleet_options {
     std::optional<std::string> arrival_rate;
     std::optional<std::string> ramp;
     std::optional<std::string> html_file;
+    std::optional<std::string> metrics;  // ADDR:PORT
 };
 
 struct cli {

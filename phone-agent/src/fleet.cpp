@@ -5,9 +5,12 @@
 #include "fleet_report.hpp"
 #include "logic/fleet_health.hpp"
 #include "logic/fleet_html.hpp"
+#include "logic/fleet_metrics.hpp"
 #include "logic/fleet_plan.hpp"
 
 #include "common/fs/atomic_file.hpp"
+#include "common/http/endpoint.hpp"
+#include "common/http/http_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -135,6 +138,30 @@ public:
         slot_timer_ = &slot_timer;
         progress_timer_ = &progress_timer;
         signals_ = &signals;
+        // Declared after the io_context: it must be destroyed first.
+        std::unique_ptr<common::http::http_server> metrics;
+        if (req_.metrics_listen) {
+            auto parsed = common::http::parse_listen_address(*req_.metrics_listen);
+            if (!parsed.endpoint) {
+                std::cerr << "phone-agent: --metrics: " << parsed.error << "\n";
+                return 2;
+            }
+            common::http::server_limits limits;
+            limits.server_header = "phone-agent fleet";
+            limits.max_connections = 16;
+            limits.shutdown_grace = std::chrono::seconds(1);
+            metrics = std::make_unique<common::http::http_server>(ioc, limits);
+            try {
+                auto handler = [this](common::http::request_view& r) { return metrics_response(r); };
+                const auto bound = metrics->listen({"metrics", *parsed.endpoint, nullptr, handler});
+                progress_.message("fleet: metrics " + common::http::url_of("http", bound) + "/metrics");
+            } catch (const std::exception& e) {
+                std::cerr << "phone-agent: --metrics: " << e.what() << "\n";
+                return 2;
+            }
+            metrics->start();
+            metrics_ = metrics.get();
+        }
         signals.async_wait([this, &ioc](const boost::system::error_code& ec, int) {
             if (ec) return;
             // First signal: start no more boots, let those in flight finish. A second one stops.
@@ -426,8 +453,25 @@ private:
         }
     }
 
+    common::http::response_plan metrics_response(const common::http::request_view& r) const {
+        if (r.target != "/metrics") return common::http::text_response(404, "only /metrics here\n");
+        if (r.method != "GET" && r.method != "HEAD") return common::http::text_response(405, "GET only\n");
+        fleet_gauges g;
+        g.planned_boots = req_.planned_boots();
+        g.in_flight = in_flight_;
+        g.elapsed_s = std::chrono::duration<double>(clock_type::now() - started_at_).count();
+        g.generator_cpu_share = last_health_.cpu_share;
+        g.open_fds = last_figures_.open_fds;
+        g.generator_warning = !last_health_.warning.empty();
+        auto plan = common::http::text_response(200, render_fleet_metrics(stats_, g),
+                                                "text/plain; version=0.0.4; charset=utf-8");
+        plan.head = r.method == "HEAD";
+        return plan;
+    }
+
     void maybe_finish() {
         if (!launcher_done_ || alive_ > 0 || finished_) return;
+        if (metrics_) metrics_->shutdown([] {});
         finished_ = true;
         progress_timer_->cancel();
         signals_->cancel();
@@ -466,6 +510,7 @@ private:
     asio::steady_timer* progress_timer_ = nullptr;
     asio::steady_timer* start_timer_ = nullptr;
     asio::signal_set* signals_ = nullptr;
+    common::http::http_server* metrics_ = nullptr;
     std::set<asio::steady_timer*> resync_timers_;
     process_figures last_figures_;
     microseconds worst_start_lag_{0};

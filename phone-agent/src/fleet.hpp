@@ -52,6 +52,7 @@ struct fleet_request {
     std::optional<std::filesystem::path> state_dir;
     std::optional<std::filesystem::path> json_file;
     std::optional<std::filesystem::path> html_file;  // report with inline SVG plots
+    std::optional<std::string> metrics_listen;       // ADDR:PORT for Prometheus /metrics while running
     std::size_t concurrency = 0;  // 0: no limit
     std::chrono::microseconds storm_window{0};
     std::chrono::microseconds duration{0};  // 0: start every phone

@@ -10,6 +10,7 @@
 #include "common/aastra/mac.hpp"
 #include "common/aastra/models.hpp"
 #include "common/config/overrides.hpp"
+#include "common/http/endpoint.hpp"
 
 #include <fstream>
 #include <iostream>
@@ -148,6 +149,11 @@ int fleet_command(const fleet_options& f, bool firmware_given, std::string comma
     if (f.state_dir) req.state_dir = *f.state_dir;
     if (f.json_file) req.json_file = *f.json_file;
     if (f.html_file) req.html_file = *f.html_file;
+    if (f.metrics) {
+        auto parsed = common::http::parse_listen_address(*f.metrics);
+        if (!parsed.endpoint) return usage_error("--metrics: " + parsed.error);
+        req.metrics_listen = *f.metrics;
+    }
     req.concurrency = f.concurrency;
     auto window = parse_duration(f.storm_window);
     if (auto* err = std::get_if<plan_error>(&window)) return usage_error("--storm-window " + err->message);

@@ -3,6 +3,7 @@
 // phone's own login, --shard, the open model's arrival rate, the progress line on a terminal
 // (a pseudo-terminal from Python's pty module) and the generator's self-health figures.
 #include "cms_mock_runner.hpp"
+#include "phone_agent_runner.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -13,6 +14,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace test_support;
@@ -249,6 +251,50 @@ BOOST_AUTO_TEST_CASE(progress_line_on_a_terminal_and_in_a_pipe) {
     BOOST_TEST(on_tty.stdout_text.find("\rfleet ") != std::string::npos, on_tty.stdout_text);
     BOOST_TEST(on_tty.stdout_text.find("\x1b[K") != std::string::npos);
     BOOST_TEST(on_tty.stdout_text.find("cpu ") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(prometheus_metrics_while_running) {
+    auto mock = start_mock(6, false);
+    process_options p;
+    // 6 phones at 2/s: about 2.5 s of run time to scrape in.
+    p.argv = fleet_argv({"--server", mock.http_url() + "/", "--mac-start", mac_of(0), "--count", "6", "--arrival-rate",
+                         "2", "--metrics", "127.0.0.1:0"});
+    child_process fleet(p);
+    std::optional<std::string> announced;
+    for (int i = 0; i < 20 && !announced; ++i) {
+        auto line = fleet.read_stderr_line(5s);
+        if (!line) break;
+        if (line->find("fleet: metrics http://") != std::string::npos) announced = line;
+    }
+    BOOST_TEST_REQUIRE(announced.has_value(), fleet.stderr_text());
+    const auto url = announced->substr(announced->find("http://"));
+    const auto base = url.substr(0, url.rfind("/metrics"));
+    // Scrape until at least one boot finished, as Prometheus would every few seconds.
+    std::string text;
+    for (int i = 0; i < 100; ++i) {
+        text = http_get_body(base, "/metrics");
+        if (text.find("phone_agent_fleet_boots_provisioned_total 0\n") == std::string::npos) break;
+        std::this_thread::sleep_for(50ms);
+    }
+    BOOST_TEST(text.find("# TYPE phone_agent_fleet_boots_started_total counter") != std::string::npos, text);
+    BOOST_TEST(text.find("phone_agent_fleet_boots_planned 6\n") != std::string::npos, text);
+    BOOST_TEST(text.find("phone_agent_fleet_boots_provisioned_total 0\n") == std::string::npos, text);
+    BOOST_TEST(text.find("phone_agent_fleet_latency_seconds{metric=\"ttp\",quantile=\"0.99\"}") != std::string::npos);
+    BOOST_TEST(text.find("phone_agent_fleet_responses_total{class=\"2xx\"}") != std::string::npos);
+    BOOST_TEST(text.find("phone_agent_fleet_boots_failed_total{reason=\"connect\"} 0") != std::string::npos);
+    // Every sample line is `name{labels} value`.
+    const std::regex sample(R"(^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+-]+$)");
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const auto eol = text.find('\n', pos);
+        const auto l = text.substr(pos, eol - pos);
+        pos = eol + 1;
+        if (!l.starts_with("#")) BOOST_TEST(std::regex_match(l, sample), l);
+    }
+    BOOST_TEST(fleet.wait(60s).value_or(-1) == 0, fleet.stderr_text());
+    auto bad = run(fleet_argv({"--server", mock.http_url() + "/", "--metrics", "nowhere"}), 30s);
+    BOOST_TEST(bad.exit_code.value_or(-1) == 2);
+    BOOST_TEST(bad.stderr_text.find("--metrics") != std::string::npos, bad.stderr_text);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
