@@ -125,14 +125,14 @@ persisted_layers load_state(const stdfs::path& state_dir) {
 }
 
 boot_driver::boot_driver(const boot_driver_settings& settings, provisioning_fsm& fsm, boot_observer& observer)
-    : settings_(settings), fsm_(fsm), observer_(observer), rng_(std::random_device{}()),
+    : settings_(settings), fsm_(fsm), observer_(observer), rng_state_((std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
       session_(settings.connection) {}
 
 asio::awaitable<boot_outcome> boot_driver::run(boot_event first) {
     auto ex = co_await asio::this_coro::executor;
     boot_event ev = std::move(first);
     for (;;) {
-        resume_inputs in{std::chrono::system_clock::now(), std::uniform_real_distribution<double>(0, 1)(rng_),
+        resume_inputs in{std::chrono::system_clock::now(), next_jitter(),
                          random_cnonce()};
         boot_action act = fsm_.resume(ev, in);
         switch (type_of(act)) {
@@ -169,6 +169,14 @@ asio::awaitable<boot_outcome> boot_driver::run(boot_event first) {
                 co_return std::get<action::done>(act).outcome;
         }
     }
+}
+
+double boot_driver::next_jitter() {
+    std::uint64_t z = (rng_state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return static_cast<double>(z >> 11) * 0x1.0p-53;  // uniform in [0, 1)
 }
 
 event::file_op_done boot_driver::commit(const action::commit_download& c) {
