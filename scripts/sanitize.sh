@@ -32,7 +32,7 @@ configure() {
     # -O1: ASan's recommended level; much faster tests than -O0, readable stacks.
     CC=clang-14 CXX=clang++-14 cmake -S "$source_dir" -B "$build_dir" -G Ninja \
       -DAPL_FUZZ=ON -DAPL_SANITIZE=ON -DAPL_WERROR=${APL_SANITIZE_WERROR:-OFF} \
-      -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+      -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1" \
       >"$build_dir/configure.log" \
       || { cat "$build_dir/configure.log" >&2; echo "sanitize.sh: configure failed" >&2; exit 1; }
   fi
