@@ -20,6 +20,7 @@
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <system_error>
 
 namespace common::http {
@@ -186,9 +187,15 @@ net::awaitable<void> run_session(http_server& server, tcp::socket socket, const 
             std::string cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
             co_await serve_requests(server, tls_stream, lowest, conn, spec, peer, version, cipher);
             if (lowest.socket().is_open()) {
-                // close_notify, bounded: a peer that never answers must not hold the slot.
-                lowest.expires_after(std::chrono::seconds(2));
+                // Our close_notify only, as nginx does: marking theirs as received makes
+                // SSL_shutdown complete once ours is written instead of waiting for a reply many
+                // clients never send, which held the slot for the whole deadline. The response
+                // is complete before this point, so nothing is truncated; the deadline only
+                // covers a send buffer that is still full.
+                SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+                lowest.expires_after(std::min<std::chrono::milliseconds>(limits.write_timeout, std::chrono::seconds(2)));
                 co_await tls_stream.async_shutdown(use_nothrow);
+                lowest.socket().shutdown(tcp::socket::shutdown_send, ignored);
             }
         }
     }
@@ -220,6 +227,10 @@ tcp::endpoint http_server::listen(listener_spec spec) {
     boost::system::error_code ec;
     acc.open(ep.protocol(), ec);
     if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
+    // Set on the listener so accepted sockets inherit it before the kernel sizes their buffers.
+    if (!ec && limits_.send_buffer > 0) {
+        acc.set_option(net::socket_base::send_buffer_size(static_cast<int>(limits_.send_buffer)), ec);
+    }
     if (!ec) acc.bind(ep, ec);
     if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
     if (ec) {

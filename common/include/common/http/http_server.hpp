@@ -29,6 +29,11 @@ struct server_limits {
     std::chrono::milliseconds idle_timeout{30'000};       // keep-alive wait for the next request
     std::chrono::milliseconds handshake_timeout{10'000};  // TLS handshake
     std::chrono::milliseconds write_timeout{30'000};      // one chunk of a response
+    // SO_SNDBUF of every accepted socket; 0 leaves the kernel's autotuning. Autotuned loopback
+    // sockets take ~0.5-1.5 MiB each before a write blocks, so 600 slow readers of a large file
+    // made the single io_context thread copy ~200 MiB into the kernel and starved everyone else.
+    // The kernel doubles the value for its bookkeeping; 64 KiB still fills a LAN's BDP.
+    std::size_t send_buffer = 64 * 1024;
     std::chrono::milliseconds shutdown_grace{5'000};      // in-flight responses on SIGTERM
     std::string server_header = "cms-mock";               // Server: unless the handler sets one
 };
