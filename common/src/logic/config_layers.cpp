@@ -185,9 +185,15 @@ const char* to_string(config_layer layer) noexcept {
 
 std::ostream& operator<<(std::ostream& out, config_layer layer) { return out << to_string(layer); }
 
-config_layers::config_layers() : config_layers(firmware_defaults()) {}
+config_layers::config_layers() : defaults_(shared_firmware_defaults()) {}
 
-config_layers::config_layers(cfg_file defaults) : defaults_(std::move(defaults)) {}
+config_layers::config_layers(cfg_file defaults)
+    : defaults_(std::make_shared<const cfg_file>(std::move(defaults))) {}
+
+config_layers::config_layers(std::shared_ptr<const cfg_file> defaults)
+    : defaults_(defaults ? std::move(defaults) : std::make_shared<const cfg_file>()) {}
+
+const cfg_file& config_layers::defaults() const noexcept { return *defaults_; }
 
 std::vector<std::string> config_layers::set_server_file(server_file which, cfg_file file,
                                                         std::string source) {
@@ -261,7 +267,7 @@ std::optional<effective_value> config_layers::get(std::string_view key) const {
                                    lock != nullptr ? lock->source : std::string()};
         }
     }
-    if (const cfg_entry* entry = defaults_.find(key)) {
+    if (const cfg_entry* entry = defaults_->find(key)) {
         return effective_value{entry->value, config_layer::defaults, false, {}};
     }
     return std::nullopt;
@@ -349,10 +355,13 @@ std::variant<std::vector<cfg_diagnostic>, cfg_error> config_layers::load_local_c
     return std::move(result.diagnostics);
 }
 
-const cfg_file& firmware_defaults() {
-    static const cfg_file defaults = build_firmware_defaults();
+const std::shared_ptr<const cfg_file>& shared_firmware_defaults() {
+    static const std::shared_ptr<const cfg_file> defaults =
+        std::make_shared<const cfg_file>(build_firmware_defaults());
     return defaults;
 }
+
+const cfg_file& firmware_defaults() { return *shared_firmware_defaults(); }
 
 bool is_known_key(std::string_view key) {
     const std::string normalised = normalise_cfg_key(key);

@@ -2,6 +2,7 @@
 // firmware defaults and the known-key list.
 #include <boost/test/unit_test.hpp>
 
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -269,6 +270,43 @@ BOOST_AUTO_TEST_CASE(firmware_defaults_table) {
 
     aastra::config_layers custom(aastra::cfg_file{});
     BOOST_TEST(!custom.get("http port").has_value());
+}
+
+// A fleet keeps two layer sets per phone; a private copy of the defaults in each was most of an
+// idle phone's memory, so copies and assignments must keep pointing at the one table.
+BOOST_AUTO_TEST_CASE(defaults_are_shared_not_copied) {
+    const aastra::cfg_file* table = &aastra::firmware_defaults();
+    BOOST_TEST(aastra::shared_firmware_defaults().get() == table);
+    const long users_before = aastra::shared_firmware_defaults().use_count();
+
+    aastra::config_layers active;
+    aastra::config_layers building;
+    BOOST_TEST(&active.defaults() == table);
+    BOOST_TEST(&building.defaults() == table);
+    BOOST_TEST(aastra::shared_firmware_defaults().use_count() == users_before + 2);
+
+    BOOST_TEST_REQUIRE(!active.set_local("http port", "8080").has_value());
+    building = active;
+    aastra::config_layers copied(building);
+    BOOST_TEST(&building.defaults() == table);
+    BOOST_TEST(&copied.defaults() == table);
+    BOOST_TEST(aastra::shared_firmware_defaults().use_count() == users_before + 3);
+
+    // The override lives in the copy's own local layer; the shared table is untouched.
+    BOOST_TEST(get_ok(copied, "http port").value == "8080");
+    BOOST_TEST(copied.clear_local("http port"));
+    BOOST_TEST(get_ok(copied, "http port").value == "80");
+    BOOST_TEST(get_ok(copied, "http port").source == aastra::config_layer::defaults);
+    BOOST_TEST(get_ok(active, "http port").value == "8080");
+    BOOST_TEST(aastra::firmware_defaults().find("http port")->value == "80");
+
+    const auto custom_table = std::make_shared<const aastra::cfg_file>();
+    aastra::config_layers a(custom_table);
+    aastra::config_layers b(custom_table);
+    BOOST_TEST(&a.defaults() == &b.defaults());
+    BOOST_TEST(!a.get("http port").has_value());
+    aastra::config_layers none(std::shared_ptr<const aastra::cfg_file>{});
+    BOOST_TEST(none.defaults().empty());
 }
 
 BOOST_AUTO_TEST_CASE(known_keys_and_indexed_families) {

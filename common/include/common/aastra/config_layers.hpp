@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -49,8 +50,14 @@ struct config_error {
 
 class config_layers {
 public:
+    // The defaults layer is immutable and shared, never copied: every phone of a fleet (and both
+    // layer sets of one state machine) points at the same firmware_defaults(), which would
+    // otherwise be most of an idle phone's memory.
     config_layers();  // starts from firmware_defaults()
     explicit config_layers(cfg_file defaults);
+    explicit config_layers(std::shared_ptr<const cfg_file> defaults);  // null: no defaults
+
+    const cfg_file& defaults() const noexcept;
 
     // Installs a downloaded server file named `source` ("6731i.cfg") in its layer. Any cached
     // server.cfg is dropped, because the phone rebuilds it from what it fetched this boot.
@@ -102,13 +109,15 @@ private:
 
     const server_layer* locking_layer(std::string_view key) const;
 
-    cfg_file defaults_;
+    std::shared_ptr<const cfg_file> defaults_;  // never null
     std::array<server_layer, layer_count> server_;
     cfg_file local_;
 };
 
 // The firmware's built-in values for the provisioning and HTTP keys (domain §3.1).
 const cfg_file& firmware_defaults();
+// The same table, for sharing as a layer; the pointer is to firmware_defaults() itself.
+const std::shared_ptr<const cfg_file>& shared_firmware_defaults();
 
 // Keys the emulator knows: the §3.1 spellings and the indexed families `sip lineN ...`,
 // `softkeyN|topsoftkeyN|prgkeyN type|label|value|line` and `expmodM keyN ...`. Case and
