@@ -52,6 +52,9 @@ void add_commands(CLI::App& app, cli& c) {
     fl->add_option("--config", f.config_file, "YAML agent settings (as for boot)");
     fl->add_option("--set", f.set, "override one agent setting (repeatable)");
     fl->add_option("--concurrency", f.concurrency, "at most C phones in flight (0 = no limit)")->capture_default_str();
+    fl->add_option("--threads", f.threads, "io_context threads; phones dealt round-robin, --concurrency split")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
     fl->add_option("--storm-window", f.storm_window, "release the phones uniformly within this time (boot storm)")
         ->capture_default_str();
     fl->add_option("--duration", f.duration, "start no new phone after this time");

@@ -44,6 +44,7 @@ struct fleet_options {
     std::optional<std::string> config_file;
     std::vector<std::string> set;
     std::size_t concurrency = 0;
+    std::size_t threads = 1;
     std::string storm_window = "0s";
     std::optional<std::string> duration;
     std::vector<std::string> thresholds;

@@ -1,5 +1,5 @@
-// `phone-agent fleet`: N emulated phones provisioning against one server, one coroutine per phone
-// on a single-threaded io_context, each driving its own provisioning_fsm through boot_driver.
+// `phone-agent fleet`: N emulated phones provisioning against one server, each driving its own
+// provisioning_fsm through boot_driver, on --threads single-threaded io_contexts (fleet_shard.hpp).
 // Phones are released on a boot-storm schedule (uniformly over --storm-window) and at most
 // --concurrency are in flight (closed model); latency is measured from each phone's intended
 // start. A progress line per second goes to stderr, the summary to stdout, everything to --json.
@@ -53,7 +53,8 @@ struct fleet_request {
     std::optional<std::filesystem::path> json_file;
     std::optional<std::filesystem::path> html_file;  // report with inline SVG plots
     std::optional<std::string> metrics_listen;       // ADDR:PORT for Prometheus /metrics while running
-    std::size_t concurrency = 0;  // 0: no limit
+    std::size_t concurrency = 0;  // 0: no limit; split evenly over the threads
+    std::size_t threads = 1;      // io_contexts, one thread each; phone i runs on i % threads
     std::chrono::microseconds storm_window{0};
     std::chrono::microseconds duration{0};  // 0: start every phone
     std::vector<threshold> thresholds;

@@ -155,6 +155,7 @@ int fleet_command(const fleet_options& f, bool firmware_given, std::string comma
         req.metrics_listen = *f.metrics;
     }
     req.concurrency = f.concurrency;
+    req.threads = f.threads;
     auto window = parse_duration(f.storm_window);
     if (auto* err = std::get_if<plan_error>(&window)) return usage_error("--storm-window " + err->message);
     req.storm_window = std::get<std::chrono::microseconds>(window);

@@ -131,6 +131,23 @@ std::uint64_t fleet_stats::requests_with_status(unsigned klass) const noexcept {
     return klass >= 1 && klass <= 5 ? status_classes_[klass] : 0;
 }
 
+void fleet_stats::merge(const fleet_stats& other) noexcept {
+    for (std::size_t i = 0; i < histograms_.size(); ++i) histograms_[i].merge(other.histograms_[i]);
+    for (std::size_t i = 0; i < errors_.size(); ++i) errors_[i] += other.errors_[i];
+    for (std::size_t i = 0; i < status_classes_.size(); ++i) status_classes_[i] += other.status_classes_[i];
+    started_ += other.started_;
+    not_started_ += other.not_started_;
+    provisioned_ += other.provisioned_;
+    failed_ += other.failed_;
+    requests_ += other.requests_;
+    request_failures_ += other.request_failures_;
+    bytes_ += other.bytes_;
+    connections_reused_ += other.connections_reused_;
+    tls_handshakes_ += other.tls_handshakes_;
+    tls_resumed_ += other.tls_resumed_;
+    tls_time_ += other.tls_time_;
+}
+
 double fleet_stats::error_rate_percent() const noexcept {
     const auto done = finished();
     return done ? 100.0 * static_cast<double>(failed_) / static_cast<double>(done) : 0.0;

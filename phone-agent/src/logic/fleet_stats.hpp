@@ -86,6 +86,8 @@ public:
     void phone_provisioned(std::chrono::microseconds time_to_outcome, std::chrono::microseconds service_time);
     void phone_failed(error_class why, std::chrono::microseconds service_time);
     void exchange(const exchange_sample& s);
+    // Adds another shard's counts and histograms (fleet --threads).
+    void merge(const fleet_stats& other) noexcept;
 
     const histogram& get(metric m) const noexcept { return histograms_[static_cast<std::size_t>(m)]; }
     std::uint64_t started() const noexcept { return started_; }
