@@ -278,6 +278,17 @@ auth_decision auth_gate::check_basic(const compiled_rule& rule, const auth_reque
     if (rule.rule.negative == auth_negative_mode::no_challenge) {
         return challenge_now(auth_outcome::forbidden, "negative mode no_challenge: every answer is refused");
     }
+    // Basic credentials that break RFC 7617's grammar are a malformed request (400, as for
+    // Digest); well-formed ones that do not decode or match are only wrong credentials (401).
+    const auto scheme_end = header->find_first_of(" \t,");
+    if (iequals(header->substr(0, scheme_end), "Basic")) {
+        if (auto err = check_basic_syntax(*header)) {
+            d.result = auth_outcome::malformed;
+            d.status = 400;
+            d.message = "Authorization: " + err->to_string();
+            return d;
+        }
+    }
     auto parsed = parse_credentials(*header);
     if (auto* err = std::get_if<parse_error>(&parsed)) {
         return challenge_now(auth_outcome::malformed, "Authorization: " + err->to_string());

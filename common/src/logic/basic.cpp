@@ -5,6 +5,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <cstdio>
+
 namespace common::auth {
 namespace {
 
@@ -125,6 +127,39 @@ parse_result<basic_credentials> decode_basic(const credentials& item) {
         return parse_error{colon + 1 + *at, "control character in password"};
     }
     return out;
+}
+
+std::optional<parse_error> check_basic_syntax(std::string_view value) {
+    constexpr std::string_view scheme = "Basic";
+    if (value.size() < scheme.size() || !iequals(value.substr(0, scheme.size()), scheme)) {
+        return parse_error{0, "auth-scheme is not Basic"};
+    }
+    std::size_t i = scheme.size();
+    if (i == value.size()) return parse_error{i, "Basic without credentials"};
+    if (value[i] != ' ') return parse_error{i, "expected a space after 'Basic'"};
+    while (i < value.size() && value[i] == ' ') ++i;
+    const std::size_t token_start = i;
+    // token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    auto token68_char = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    };
+    while (i < value.size() && token68_char(value[i])) ++i;
+    if (i == token_start) {
+        return parse_error{i, i == value.size() ? "Basic without credentials"
+                                                : "Basic credentials are not a token68"};
+    }
+    while (i < value.size() && value[i] == '=') ++i;
+    std::size_t end = i;
+    while (end < value.size() && (value[end] == ' ' || value[end] == '\t')) ++end;
+    if (end != value.size()) {
+        const auto u = static_cast<unsigned char>(value[end]);
+        char shown[8];
+        std::snprintf(shown, sizeof shown, u > 0x20 && u < 0x7f ? "'%c'" : "0x%02X", u);
+        return parse_error{end, std::string("unexpected ") + shown +
+                                  " after the Basic token68 (RFC 7617 allows one token68 only)"};
+    }
+    return std::nullopt;
 }
 
 bool basic_matches(const basic_credentials& got, std::string_view user,

@@ -28,23 +28,60 @@ std::optional<rejection> rejection_for_read_error(const boost::system::error_cod
     return std::nullopt;
 }
 
+namespace {
+
+bool is_tchar(char c) noexcept {
+    const auto u = static_cast<unsigned char>(c);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
+    return u > 0x20 && u < 0x7f && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// Beast 1.81 takes `chunked;q=1` and `chunked/1.1` for chunked. Every element must be a bare
+// coding name: chunked defines no parameters, and cms-mock and the phone decode no other coding,
+// so a parameter or a stray character only ever hides what the framing really is.
+std::optional<std::string> bad_transfer_coding(std::string_view value) {
+    std::size_t i = 0;
+    while (i <= value.size()) {
+        std::size_t comma = value.find(',', i);
+        if (comma == std::string_view::npos) comma = value.size();
+        auto element = value.substr(i, comma - i);
+        while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) element.remove_prefix(1);
+        while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) element.remove_suffix(1);
+        for (char c : element) {
+            if (!is_tchar(c)) return "Transfer-Encoding element with a parameter or a character outside a coding name";
+        }
+        i = comma + 1;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<rejection> check_framing(const http::request_parser<http::string_body>& parser) {
     const auto& req = parser.get();
     std::size_t hosts = 0;
+    std::size_t authorizations = 0;
     bool has_te = false;
     for (const auto& f : req) {
         if (f.name() == http::field::host) ++hosts;
-        if (f.name() == http::field::transfer_encoding) has_te = true;
+        if (f.name() == http::field::authorization) ++authorizations;
         auto v = f.value();
         // obs-fold and stray CR/LF: Beast 1.81 accepts them; RFC 9112 §5.2 allows a 400.
         if (v.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
             return rejection{400, "malformed header field '" + std::string(f.name_string()) + "'"};
+        }
+        if (f.name() == http::field::transfer_encoding) {
+            has_te = true;
+            if (auto bad = bad_transfer_coding(v)) return rejection{400, *bad};
         }
     }
     if (req.version() >= 11 && hosts != 1) {
         return rejection{400, hosts == 0 ? "missing Host header" : "more than one Host header"};
     }
     if (hosts > 1) return rejection{400, "more than one Host header"};
+    // Authorization is a singleton field; with two, the server and a proxy in front of it could
+    // each take a different one.
+    if (authorizations > 1) return rejection{400, "more than one Authorization header"};
     if (has_te) {
         // RFC 9112 §6.1: a request whose last coding is not chunked, or chunked in HTTP/1.0,
         // has no reliable framing; serving it would let a smuggled request through.

@@ -354,6 +354,15 @@ BOOST_AUTO_TEST_CASE(basic_rule) {
     auto digest = ask(a_cfg, file_selector::aastra_cfg, "", std::string("Digest username=\"aastra\""));
     BOOST_TEST(digest.result == auth_outcome::malformed);
     BOOST_TEST(digest.status == 401u);
+    // Outside RFC 7617's `Basic token68` the request itself is malformed: 400, no challenge.
+    for (const std::string value : {"Basic YWFzdHJhOmFhc3RyYQ==,", "basic YWFzdHJhOmFhc3RyYQ== ,",
+                                    "Basic", "Basic a b", "Basic YWFzdHJhOmFhc3RyYQ==, realm=\"x\""}) {
+        auto malformed = ask(a_cfg, file_selector::aastra_cfg, "", value);
+        BOOST_TEST(malformed.result == auth_outcome::malformed, value);
+        BOOST_TEST(malformed.status == 400u, value);
+        BOOST_TEST(www_count(malformed) == 0u, value);
+    }
+    BOOST_TEST(ask(a_cfg, file_selector::aastra_cfg, "", std::string("Basic YWFzdHJhOmFhc3RyYQ== \t")).allowed());
 }
 
 BOOST_AUTO_TEST_CASE(userhash_rule_sha256) {

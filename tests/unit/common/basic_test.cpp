@@ -116,6 +116,40 @@ BOOST_AUTO_TEST_CASE(decoding_is_strict) {
     }
 }
 
+// parse_credentials lets list syntax through after a token68; Basic has none (RFC 7617 §2).
+BOOST_AUTO_TEST_CASE(syntax_is_one_token68_after_the_scheme) {
+    for (const std::string good : {"Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==", "basic   QQ==", "BASIC a-._~+/b==",
+                                   "Basic QQ== \t"}) {
+        const auto error = auth::check_basic_syntax(good);
+        BOOST_TEST(!error.has_value(), good << ": " << (error ? error->to_string() : ""));
+    }
+    struct bad_case {
+        std::string value;
+        std::string expected;  // parse_error::to_string()
+    };
+    const std::vector<bad_case> bad = {
+        {"Basic QQ==,", "at byte 10: unexpected ',' after the Basic token68 (RFC 7617 allows one token68 only)"},
+        {"Basic QQ== ,", "at byte 11: unexpected ',' after the Basic token68 (RFC 7617 allows one token68 only)"},
+        {"Basic QQ==, realm=\"x\"", "at byte 10: unexpected ','"},
+        {"Basic QQ== QQ==", "at byte 11: unexpected 'Q'"},
+        {"Basic QQ==;", "at byte 10: unexpected ';'"},
+        {"Basic Q\x01", "at byte 7: unexpected 0x01"},
+        {"Basic", "at byte 5: Basic without credentials"},
+        {"Basic   ", "at byte 8: Basic without credentials"},
+        {"Basic\tQQ==", "at byte 5: expected a space after 'Basic'"},
+        {"Basic,QQ==", "at byte 5: expected a space after 'Basic'"},
+        {"Basic user=\"a\"", "at byte 11: unexpected '\"'"},
+        {"Basic !!!!", "at byte 6: Basic credentials are not a token68"},
+        {"Digest QQ==", "at byte 0: auth-scheme is not Basic"},
+        {"Bas", "at byte 0: auth-scheme is not Basic"},
+    };
+    for (const auto& b : bad) {
+        const auto error = auth::check_basic_syntax(b.value);
+        BOOST_TEST_REQUIRE(error.has_value(), b.value);
+        BOOST_TEST(error->to_string().starts_with(b.expected), b.value << " -> " << error->to_string());
+    }
+}
+
 BOOST_AUTO_TEST_CASE(password_with_colons_splits_at_the_first) {
     const auto decoded = auth::decode_basic(token68("dXNlcjpwYTpzczo="));  // "user:pa:ss:"
     BOOST_TEST_REQUIRE(std::holds_alternative<auth::basic_credentials>(decoded));

@@ -3,6 +3,7 @@
 // Pure functions, no shared state: safe to call from any thread. Base64 is done by OpenSSL.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,12 @@ challenge basic_challenge(std::string_view realm, bool charset_utf8);
 // character in the user id or password. The split is at the FIRST colon. Offsets in the errors
 // refer to the token68 for base64 problems and to the decoded text otherwise.
 parse_result<basic_credentials> decode_basic(const credentials& item);
+
+// Whether a whole `Authorization` value has RFC 7617's shape, `Basic 1*SP token68` with nothing
+// after the token68 but whitespace. parse_credentials follows RFC 9110's list syntax, which lets a
+// trailing comma (an empty list element) through; Basic has no list, so a server that wants to
+// answer malformed credentials with 400 checks this first. Offsets are bytes in `value`.
+std::optional<parse_error> check_basic_syntax(std::string_view value);
 
 // Constant-time check of decoded credentials against the expected ones (CRYPTO_memcmp after a
 // length check, so only the lengths can leak through timing). Both fields are always compared.
