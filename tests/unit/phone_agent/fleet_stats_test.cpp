@@ -85,6 +85,52 @@ BOOST_AUTO_TEST_CASE(outcomes_count_and_rate) {
     BOOST_TEST(s.get(metric::service_time).max() == 49'500u);
 }
 
+// --threads: each shard counts its own phones; the merged figures must equal one fleet that saw
+// everything.
+BOOST_AUTO_TEST_CASE(merged_shards_equal_one_fleet) {
+    exchange_sample https_cfg{boot_step::global_cfg, true, 200, 300, {1000us, 4000us, 800us, 50us, 5900us}};
+    exchange_sample refused{boot_step::mac_cfg, false, 0, 0, {0us, 0us, 0us, 0us, 120us}};
+    https_cfg.connection_reused = true;
+    https_cfg.tls_resumed = true;
+    fleet_stats whole = sample_fleet();
+    fleet_stats a = sample_fleet();
+    fleet_stats b;
+    for (const auto& e : {https_cfg, refused}) {
+        whole.exchange(e);
+        b.exchange(e);
+    }
+    whole.phone_skipped();
+    b.phone_skipped();
+    b.phone_started();
+    b.phone_failed(error_class::tls, 7ms);
+    whole.phone_started();
+    whole.phone_failed(error_class::tls, 7ms);
+
+    a.merge(b);
+    BOOST_TEST(a.started() == whole.started());
+    BOOST_TEST(a.not_started() == 1u);
+    BOOST_TEST(a.provisioned() == 99u);
+    BOOST_TEST(a.failed() == 2u);
+    BOOST_TEST(a.errors(error_class::tls) == 1u);
+    BOOST_TEST(a.errors(error_class::http_5xx) == 1u);
+    BOOST_TEST(a.requests() == 2u);
+    BOOST_TEST(a.request_failures() == 1u);
+    BOOST_TEST(a.bytes() == 300u);
+    BOOST_TEST(a.requests_with_status(2) == 1u);
+    BOOST_TEST(a.connections_reused() == whole.connections_reused());
+    BOOST_TEST(a.tls_handshakes() == whole.tls_handshakes());
+    BOOST_TEST(a.tls_resumed() == whole.tls_resumed());
+    BOOST_TEST(a.tls_time().count() == whole.tls_time().count());
+    for (std::size_t i = 0; i < metric_count; ++i) {
+        const auto m = static_cast<metric>(i);
+        BOOST_TEST_CONTEXT(to_string(m)) {
+            BOOST_TEST(a.get(m).count() == whole.get(m).count());
+            BOOST_TEST(a.get(m).max() == whole.get(m).max());
+            BOOST_TEST(a.get(m).percentile(99) == whole.get(m).percentile(99));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(thresholds_parse) {
     auto t = parse_ok("p99<500ms");
     BOOST_TEST((t.what == threshold::kind::latency));
