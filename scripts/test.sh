@@ -14,7 +14,17 @@ else
   echo "test.sh: compose.stack (label compose) is skipped: no Docker engine answers (docker info failed)"
 fi
 cd "${APL_BUILD_DIR:-build}"
-ctest --output-on-failure --timeout 900 "$@"
+if [[ $# -gt 0 ]]; then
+  ctest --output-on-failure --timeout 900 "$@"
+else
+  # Everything but the fuzzers in order (the integration tests measure latencies and must not
+  # share the cores), then the seven fuzzers one per core: each is single-threaded and the first
+  # two share the one clang build (scripts/fuzz.sh takes a lock for it).
+  status=0
+  ctest --output-on-failure --timeout 900 -LE fuzz || status=$?
+  ctest --output-on-failure --timeout 900 -L fuzz -j "$(nproc)" || status=$?
+  [[ $status -eq 0 ]] || exit "$status"
+fi
 
 # Sanitizer build (scripts/sanitize.sh: clang-14, ASan + UBSan + libFuzzer, build-asan/): every
 # unit and integration test again, then the fuzz targets. Opt-in (APL_SANITIZE=1) until a full
