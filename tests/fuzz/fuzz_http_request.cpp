@@ -1,7 +1,8 @@
 // libFuzzer harness for the server's request reading without sockets: bytes go through the same
 // Beast request parser settings as common/src/net/http_server.cpp (limits, chunk-extension guard),
 // then check_framing / rejection_for_read_error. Properties: the verdict is the same whether the
-// bytes arrive in one piece or split at a byte chosen by the input (Beast's parsegrind idea); an
+// bytes arrive in one piece or split at a byte chosen by the input (Beast's parsegrind idea; one
+// exception below); an
 // accepted request never has a smuggling shape; every refusal is 400, 413 or 431.
 #include <cstddef>
 #include <cstdint>
@@ -50,6 +51,7 @@ verdict run(std::string_view first, std::string_view second) {
 
     std::string buffered;
     bool header_checked = false;
+    std::size_t fields_in_header = 0;
     verdict out;
     auto refuse = [&](const std::optional<common::http::rejection>& r) {
         out.result = r ? outcome::refused : outcome::incomplete;
@@ -58,6 +60,9 @@ verdict run(std::string_view first, std::string_view second) {
         return out;
     };
     for (const auto piece : {first, second}) {
+        // Like Beast's read: after need_more, put() is called again only with new bytes (Beast
+        // asserts on the same bytes offered twice in the middle of a chunk header).
+        if (piece.empty()) continue;
         buffered.append(piece);
         for (;;) {
             if (buffered.empty()) break;
@@ -69,8 +74,10 @@ verdict run(std::string_view first, std::string_view second) {
             if (parser.is_header_done() && !header_checked) {
                 header_checked = true;
                 if (auto r = common::http::check_framing(parser)) return refuse(r);
+                fields_in_header = common::http::field_count(parser);
             }
             if (parser.is_done()) {
+                if (auto r = common::http::check_trailer(parser, fields_in_header)) return refuse(r);
                 const auto& req = parser.get();
                 out.result = outcome::served;
                 out.method = std::string(req.method_string());
@@ -88,11 +95,14 @@ verdict run(std::string_view first, std::string_view second) {
             if (used == 0) break;
         }
     }
-    // Beast's end-of-stream handling when the peer closes here.
+    // Beast's end-of-stream handling when the peer closes here (Beast's read never calls it
+    // before the first byte, and asserts that).
+    if (!parser.got_some()) return out;
     beast::error_code ec;
     parser.put_eof(ec);
     if (ec) return refuse(common::http::rejection_for_read_error(ec));
     if (parser.is_done() && header_checked) {
+        if (auto r = common::http::check_trailer(parser, fields_in_header)) return refuse(r);
         out.result = outcome::served;
         out.method = std::string(parser.get().method_string());
         out.target = std::string(parser.get().target());
@@ -109,6 +119,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto whole = run(input, {});
     const std::size_t split = input.empty() ? 0 : (data[0] * input.size()) / 255;
     const auto parts = run(input.substr(0, split), input.substr(split));
+    // Beast 1.81 parses the request line at once only on the first read; once it has asked for
+    // more, it waits for the end of the header before looking at the line again. So a broken line
+    // in a message that never completes is a 400 in one piece and a close without an answer when
+    // split (found by this fuzzer). Either way nothing is served; what must never differ is
+    // whether, and what, a request is served, and the status of two refusals.
+    const bool either_incomplete = whole.result == outcome::incomplete || parts.result == outcome::incomplete;
+    if (either_incomplete && whole.result != outcome::served && parts.result != outcome::served) return 0;
     require(whole == parts);
     return 0;
 }

@@ -127,6 +127,7 @@ net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::
             co_return;
         }
         if (!parser.is_done()) {
+            const std::size_t fields_in_header = field_count(parser);
             lowest.expires_after(limits.request_timeout);
             auto [ec2, n2] = co_await http::async_read(stream, buffer, parser, use_nothrow);
             if (ec2) {
@@ -135,6 +136,12 @@ net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::
                     lowest.expires_after(limits.write_timeout);
                     co_await write_rejection(stream, *rejection, limits.server_header);
                 }
+                co_return;
+            }
+            if (auto rejection = check_trailer(parser, fields_in_header)) {
+                ++session_access::counters(server).requests_rejected;
+                lowest.expires_after(limits.write_timeout);
+                co_await write_rejection(stream, *rejection, limits.server_header);
                 co_return;
             }
         }

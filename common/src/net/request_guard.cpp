@@ -5,6 +5,10 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
+#include <string>
 #include <string_view>
 
 namespace common::http {
@@ -87,6 +91,37 @@ std::optional<rejection> check_framing(const http::request_parser<http::string_b
         // has no reliable framing; serving it would let a smuggled request through.
         if (req.version() < 11) return rejection{400, "Transfer-Encoding in an HTTP/1.0 request"};
         if (!parser.chunked()) return rejection{400, "Transfer-Encoding whose last coding is not chunked"};
+    }
+    return std::nullopt;
+}
+
+std::size_t field_count(const http::request_parser<http::string_body>& parser) {
+    const auto& req = parser.get();
+    return static_cast<std::size_t>(std::distance(req.begin(), req.end()));
+}
+
+std::optional<rejection> check_trailer(const http::request_parser<http::string_body>& parser,
+                                       std::size_t fields_in_header) {
+    // RFC 9110 §6.5.1: fields for framing, routing, request modifiers, authentication and content
+    // format must not be in a trailer; once merged they would read as header fields.
+    static constexpr http::field prohibited[] = {
+        http::field::host, http::field::authorization, http::field::proxy_authorization,
+        http::field::content_length, http::field::transfer_encoding, http::field::te,
+        http::field::trailer, http::field::content_type, http::field::content_encoding,
+        http::field::content_range, http::field::range, http::field::if_match,
+        http::field::if_none_match, http::field::if_modified_since,
+        http::field::if_unmodified_since, http::field::if_range, http::field::expect,
+        http::field::cache_control, http::field::max_forwards, http::field::pragma,
+        http::field::connection, http::field::cookie};
+    const auto& req = parser.get();
+    auto it = req.begin();
+    std::advance(it, static_cast<std::ptrdiff_t>(std::min(fields_in_header, field_count(parser))));
+    for (; it != req.end(); ++it) {
+        for (const auto f : prohibited) {
+            if (it->name() == f) {
+                return rejection{400, "field '" + std::string(it->name_string()) + "' in a chunked trailer"};
+            }
+        }
     }
     return std::nullopt;
 }

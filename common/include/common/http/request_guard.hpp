@@ -7,6 +7,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -24,5 +25,16 @@ std::optional<rejection> rejection_for_read_error(const boost::system::error_cod
 // Runs after the header is parsed and before any body byte is read.
 std::optional<rejection> check_framing(
     const boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
+
+// The number of fields in the request so far; taken when the header is done, for check_trailer.
+std::size_t field_count(
+    const boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
+
+// Runs after the body is read. Beast 1.81 adds a chunked body's trailer fields to the header
+// fields, where a trailer Host or Authorization would slip past check_framing and read as header
+// fields; a trailer with a field RFC 9110 §6.5.1 keeps out of trailers is refused.
+std::optional<rejection> check_trailer(
+    const boost::beast::http::request_parser<boost::beast::http::string_body>& parser,
+    std::size_t fields_in_header);
 
 }  // namespace common::http
