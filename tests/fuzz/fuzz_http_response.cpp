@@ -55,6 +55,8 @@ outcome read_response(std::string_view first, std::string_view second, bool head
     std::array<char, 16 * 1024> chunk{};
     bool headers_taken = false;
     for (const auto piece : {first, second}) {
+        // Like Beast's read: after need_more, put() is called again only with new bytes.
+        if (piece.empty()) continue;
         buffered.append(piece);
         while (!parser.is_done()) {
             parser.get().body().data = chunk.data();
@@ -78,8 +80,8 @@ outcome read_response(std::string_view first, std::string_view second, bool head
         }
         if (parser.is_done()) break;
     }
-    if (!parser.is_done()) {
-        // The server closed the connection here.
+    if (!parser.is_done() && parser.got_some()) {
+        // The server closed the connection here (Beast asserts on put_eof before any byte).
         parser.get().body().data = chunk.data();
         parser.get().body().size = chunk.size();
         beast::error_code ec;
@@ -91,7 +93,9 @@ outcome read_response(std::string_view first, std::string_view second, bool head
     }
     out.complete = parser.is_done();
     // A declared length is met exactly; anything else is partial_message or a parse error.
-    if (out.complete && !head && !parser.chunked() && parser.content_length()) {
+    // 1xx, 204 and 304 have no body whatever Content-Length says (RFC 9112 §6.3).
+    const bool bodiless = out.status / 100 == 1 || out.status == 204 || out.status == 304;
+    if (out.complete && !head && !bodiless && !parser.chunked() && parser.content_length()) {
         require(out.body.size() == *parser.content_length());
     }
     require(out.body.size() <= body_limit);
@@ -146,7 +150,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto whole = read_response(input, {}, head);
     const std::size_t split = (data[1] * input.size()) / 255;
     const auto parts = read_response(input.substr(0, split), input.substr(split), head);
-    require(whole == parts);
+    // A response used in one piece must be used the same when split. Broken ones may fail
+    // differently: Beast 1.81 checks the status line at once only on the first read.
+    if (whole.complete || parts.complete) require(whole == parts);
     handle(whole);
     return 0;
 }

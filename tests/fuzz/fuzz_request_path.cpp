@@ -58,7 +58,9 @@ void check_relative(std::string_view rel) {
     require(!rel.empty() && rel.front() != '/' && rel.back() != '/');
     for (const char ch : rel) {
         const auto c = static_cast<unsigned char>(ch);
-        require(c > 0x20 && c < 0x7f && c != '\\' && c != '%');
+        // %20 decodes to a space on purpose (file names may have one); a raw space is refused
+        // before decoding.
+        require(c >= 0x20 && c < 0x7f && c != '\\' && c != '%');
     }
     std::size_t start = 0;
     while (start <= rel.size()) {

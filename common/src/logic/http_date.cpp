@@ -79,6 +79,10 @@ private:
 
 std::optional<system_clock::time_point> make_time(unsigned y, unsigned mon_index, unsigned d,
                                                   unsigned h, unsigned mi, unsigned s) {
+    // system_clock counts nanoseconds in 64 bits: only about 1678-2262 fits, and a date outside
+    // would overflow (found by fuzz_http_response with a Retry-After in 1194). Such a date is
+    // refused like any other invalid one.
+    if (y < 1900 || y > 2200) return std::nullopt;
     const year_month_day ymd{year{static_cast<int>(y)}, month{mon_index + 1}, day{d}};
     if (!ymd.ok()) return std::nullopt;
     return system_clock::time_point{sys_days{ymd}} + hours{h} + minutes{mi} + seconds{s};

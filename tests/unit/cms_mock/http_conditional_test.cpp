@@ -52,7 +52,9 @@ BOOST_AUTO_TEST_CASE(rejects_malformed_dates) {
                             "Xyz, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
                             "Sun, 06 Nov 1994 08:49:37 GMT ", "sun, 06 Nov 1994 08:49:37 GMT",
                             "Sun, 06 Nov 94 08:49:37 GMT", "Sun Nov 6 08:49:37 1994",
-                            "Sunday, 06-Nov-1994 08:49:37 GMT", "1994-11-06T08:49:37Z"}) {
+                            "Sunday, 06-Nov-1994 08:49:37 GMT", "1994-11-06T08:49:37Z",
+                            // Outside what a nanosecond system_clock holds (UBSan: overflow).
+                            "Sun, 06 Nov 1194 08:49:37 GMT", "Sun Nov  6 08:49:37 9999"}) {
         BOOST_TEST_CONTEXT("date '" << bad << "'") { BOOST_TEST(!parse_http_date(bad)); }
     }
 }
