@@ -48,23 +48,6 @@ std::string random_cnonce() {
     return common::crypto::to_hex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
 }
 
-transport_failure failure_of(common::net::fetch_error e) {
-    using common::net::fetch_error;
-    switch (e) {
-        case fetch_error::resolve: return transport_failure::resolve;
-        case fetch_error::connect:
-        case fetch_error::write: return transport_failure::connect;
-        case fetch_error::connect_timeout:
-        case fetch_error::tls_timeout:
-        case fetch_error::response_timeout:
-        case fetch_error::body_timeout: return transport_failure::timeout;
-        case fetch_error::tls: return transport_failure::tls;
-        case fetch_error::truncated: return transport_failure::truncated;
-        case fetch_error::sink_refused: return transport_failure::local_io;
-        default: return transport_failure::bad_response;
-    }
-}
-
 exchange_timings timings_of(const common::net::fetch_result& r) {
     return {r.timings.connect, r.timings.tls, r.timings.ttfb, r.timings.transfer, r.timings.total};
 }
@@ -91,6 +74,23 @@ void append_key(std::string& key, const common::tls::pem_source& p) {
 }
 
 }  // namespace
+
+transport_failure failure_of(common::net::fetch_error e) {
+    using common::net::fetch_error;
+    switch (e) {
+        case fetch_error::resolve: return transport_failure::resolve;
+        case fetch_error::connect:
+        case fetch_error::write: return transport_failure::connect;
+        case fetch_error::connect_timeout:
+        case fetch_error::tls_timeout:
+        case fetch_error::response_timeout:
+        case fetch_error::body_timeout: return transport_failure::timeout;
+        case fetch_error::tls: return transport_failure::tls;
+        case fetch_error::truncated: return transport_failure::truncated;
+        case fetch_error::sink_refused: return transport_failure::local_io;
+        default: return transport_failure::bad_response;
+    }
+}
 
 std::variant<std::shared_ptr<asio::ssl::context>, common::tls::tls_error> tls_context_cache::get(
     const common::tls::tls_config& cfg) {

@@ -107,4 +107,7 @@ private:
 // directory cannot be created.
 persisted_layers load_state(const std::filesystem::path& state_dir);
 
+// How a failed fetch reads to the boot state machine (shared by boot and fleet).
+transport_failure failure_of(common::net::fetch_error e);
+
 }  // namespace phone_agent

@@ -33,23 +33,6 @@ std::string trim(std::string s) {
     return s;
 }
 
-transport_failure failure_of(common::net::fetch_error e) {
-    using common::net::fetch_error;
-    switch (e) {
-        case fetch_error::resolve: return transport_failure::resolve;
-        case fetch_error::connect:
-        case fetch_error::write: return transport_failure::connect;
-        case fetch_error::connect_timeout:
-        case fetch_error::tls_timeout:
-        case fetch_error::response_timeout:
-        case fetch_error::body_timeout: return transport_failure::timeout;
-        case fetch_error::tls: return transport_failure::tls;
-        case fetch_error::truncated: return transport_failure::truncated;
-        case fetch_error::sink_refused: return transport_failure::local_io;
-        default: return transport_failure::bad_response;
-    }
-}
-
 // Feeds one phone's exchanges into its shard's statistics and remembers how its last one ended,
 // for the error taxonomy.
 class phone_observer final : public boot_observer {
