@@ -3,6 +3,7 @@
 // phone's own login, --shard, the open model's arrival rate, the progress line on a terminal
 // (a pseudo-terminal from Python's pty module) and the generator's self-health figures.
 #include "cms_mock_runner.hpp"
+#include "fleet_devices.hpp"
 #include "phone_agent_runner.hpp"
 
 #include <boost/json/parse.hpp>
@@ -23,28 +24,11 @@ namespace json = boost::json;
 
 namespace {
 
-std::string mac_of(unsigned i) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "00085D%06X", 0x100000u + i);
-    return buf;
-}
+std::string mac_of(unsigned i) { return fleet_mac(0x100000u, i); }
 
 std::string login_of(unsigned i) { return std::to_string(1000 + i); }
 
-// `count` devices with their own logins (dev1000/pw1000, ...) and small firmware.
-std::string devices_yaml(unsigned count) {
-    std::string y = "firmware:\n"
-                    "  - {model: 6731i, version: 3.2.2.3077, size: 16KiB}\n"
-                    "  - {model: 9480i, version: 3.2.2.3077, size: 16KiB}\n"
-                    "devices:\n";
-    for (unsigned i = 0; i < count; ++i) {
-        const auto n = login_of(i);
-        y += "  - {mac: " + mac_of(i) + ", model: " + (i % 2 ? "9480i" : "6731i") + ", device: {username: dev" + n +
-             ", password: pw" + n + "}, lines: [{auth_name: \"" + n + "\", password: x, user_name: \"" + n +
-             "\", display_name: P" + n + ", registrar: 127.0.0.1}]}\n";
-    }
-    return y;
-}
+std::string devices_yaml(unsigned count) { return fleet_devices_yaml(count, 0x100000u, 1000, "16KiB"); }
 
 cms_mock_runner start_mock(unsigned devices, bool https) {
     cms_mock_options o;

@@ -2,6 +2,7 @@
 // provision over HTTP and HTTPS, the JSON figures are there and consistent, thresholds set the
 // exit code, failures land in the error taxonomy, and source addresses show up as peers.
 #include "cms_mock_runner.hpp"
+#include "fleet_devices.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -19,27 +20,9 @@ namespace json = boost::json;
 
 namespace {
 
-std::string mac_of(unsigned i) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "00085D%06X", 0x100000u + i);
-    return buf;
-}
+std::string mac_of(unsigned i) { return fleet_mac(0x100000u, i); }
 
-// A devices table for `count` phones starting at 00085D100000, each with its own login and a
-// line (the built-in mac.cfg.template needs line1), and small synthetic firmware.
-std::string devices_yaml(unsigned count) {
-    std::string y = "firmware:\n"
-                    "  - {model: 6731i, version: 3.2.2.3077, size: 64KiB}\n"
-                    "  - {model: 9480i, version: 3.2.2.3077, size: 64KiB}\n"
-                    "devices:\n";
-    for (unsigned i = 0; i < count; ++i) {
-        const auto n = std::to_string(1000 + i);
-        y += "  - {mac: " + mac_of(i) + ", model: " + (i % 2 ? "9480i" : "6731i") + ", device: {username: dev" + n +
-             ", password: pw" + n + "}, lines: [{auth_name: \"" + n + "\", password: x, user_name: \"" + n +
-             "\", display_name: P" + n + ", registrar: 127.0.0.1}]}\n";
-    }
-    return y;
-}
+std::string devices_yaml(unsigned count) { return fleet_devices_yaml(count, 0x100000u, 1000, "64KiB"); }
 
 struct fleet_run {
     std::optional<int> exit_code;

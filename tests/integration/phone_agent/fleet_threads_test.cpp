@@ -2,6 +2,7 @@
 // provision exactly as on one (same boots, requests and file counts, every MAC seen once per
 // boot), resyncs come from the per-thread resync queue, and --concurrency is split, not multiplied.
 #include "cms_mock_runner.hpp"
+#include "fleet_devices.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -19,25 +20,9 @@ namespace json = boost::json;
 
 namespace {
 
-std::string mac_of(unsigned i) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "00085D%06X", 0x200000u + i);
-    return buf;
-}
+std::string mac_of(unsigned i) { return fleet_mac(0x200000u, i); }
 
-std::string devices_yaml(unsigned count) {
-    std::string y = "firmware:\n"
-                    "  - {model: 6731i, version: 3.2.2.3077, size: 16KiB}\n"
-                    "  - {model: 9480i, version: 3.2.2.3077, size: 16KiB}\n"
-                    "devices:\n";
-    for (unsigned i = 0; i < count; ++i) {
-        const auto n = std::to_string(2000 + i);
-        y += "  - {mac: " + mac_of(i) + ", model: " + (i % 2 ? "9480i" : "6731i") + ", device: {username: dev" + n +
-             ", password: pw" + n + "}, lines: [{auth_name: \"" + n + "\", password: x, user_name: \"" + n +
-             "\", display_name: P" + n + ", registrar: 127.0.0.1}]}\n";
-    }
-    return y;
-}
+std::string devices_yaml(unsigned count) { return fleet_devices_yaml(count, 0x200000u, 2000, "16KiB"); }
 
 // Per-device logins, so that every phone's <MAC>.cfg needs its own Digest answer.
 std::string devices_csv(const temp_dir& dir, unsigned count) {
