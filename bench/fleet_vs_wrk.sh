@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# phone-agent fleet vs wrk / h2load as load generators against one nginx serving 2 KiB files.
+# nginx is pinned to one core (SERVER_CPU, default 0), every generator to another (CLIENT_CPU, 1),
+# so the generator that keeps the server busiest with one core wins.
+#
+#   a. keep-alive: wrk -t1 -c64 on aastra.cfg vs `fleet --keep-alive` with 64 phones in flight,
+#      each booting again as soon as its boot ends (--resyncs R --resync-interval 1ms, stopped by
+#      --duration): aastra.cfg, 6731i.cfg, <MAC>.cfg (2 KiB each; `firmware version` equals the
+#      running one, so no .st is fetched). Goal (#6): fleet >= 1.0x wrk.
+#   b. a new HTTPS connection per request: fleet without --keep-alive over https (the phone's own
+#      behaviour, certificate verified against the CA) vs the best of `wrk -c64 -H 'Connection:
+#      close'` and `h2load --h1 -c16 --header='Connection: close'`. Goal: fleet >= 1.0x the best.
+#
+# Prints each figure with the load average, the ratios and PASS/FAIL. Missing a goal exits 0; a
+# server or generator that fails to run (or errors above 1%) exits 1.
+#
+# Usage: bench/fleet_vs_wrk.sh [--duration S] [--binary PATH] [--cms-mock PATH] [--phones N] [--record]
+#   --duration S   seconds per run (1..30, default 10); 5 runs plus set-up
+#   --binary P     phone-agent (default build-bench/phone-agent/phone-agent; Release build)
+#   --cms-mock P   cms-mock, only used to issue the development CA and server certificate
+#   --phones N     fleet phones in flight and wrk connections (default 64)
+#   --record       append a dated section to bench/RESULTS.md
+# Environment: SERVER_CPU, CLIENT_CPU, KEEP_WORKDIR=1 keeps the temp dir.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench=$repo/bench
+# shellcheck source=bench/fleet_lib.sh
+source "$bench/fleet_lib.sh"
+binary=$repo/build-bench/phone-agent/phone-agent
+cms_mock=$repo/build-bench/cms-mock/cms-mock
+duration=10
+phones=64
+record=0
+server_cpu=${SERVER_CPU:-0}
+client_cpu=${CLIENT_CPU:-1}
+h2load_conns=16
+model=6731i
+firmware=3.2.2.3077
+mac_start=00085D000000
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --duration) duration=$2; shift 2 ;;
+    --binary) binary=$2; shift 2 ;;
+    --cms-mock) cms_mock=$2; shift 2 ;;
+    --phones) phones=$2; shift 2 ;;
+    --record) record=1; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ $duration =~ ^[0-9]+$ ]] && (( duration >= 1 && duration <= 30 )) || { echo "--duration: 1..30" >&2; exit 2; }
+[[ $phones =~ ^[0-9]+$ ]] && (( phones >= 1 && phones <= 4096 )) || { echo "--phones: 1..4096" >&2; exit 2; }
+
+ensure_packages nginx wrk nghttp2-client openssl util-linux python3 curl
+[[ -x $binary ]] || die "no phone-agent at $binary (APL_BUILD_DIR=build-bench scripts/build.sh -DCMAKE_BUILD_TYPE=Release)"
+[[ -x $cms_mock ]] || die "no cms-mock at $cms_mock"
+(( server_cpu < $(nproc) && client_cpu < $(nproc) )) || die "needs cores $server_cpu and $client_cpu"
+
+work=$(mktemp -d /tmp/bench-fleet-wrk.XXXXXX)
+chmod 755 "$work"
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM HUP
+started=$SECONDS
+load_before=$(load_avg)
+
+# ---- the tree: three 2 KiB .cfg files per phone, valid Aastra syntax ------------------------------
+# pad_cfg FILE LINES...: the lines, then comment lines up to exactly 2048 bytes.
+pad_cfg() {
+  local file=$1; shift
+  python3 - "$file" "$@" <<'EOF'
+import sys
+path, lines = sys.argv[1], sys.argv[2:]
+text = "".join(l + "\n" for l in lines)
+n = 0
+while len(text) < 2048:
+    line = f"# bench padding line {n:04d} " + "x" * 40 + "\n"
+    text += line[: 2048 - len(text) - 1] + "\n" if len(text) + len(line) > 2048 else line
+    n += 1
+assert len(text) == 2048, len(text)
+open(path, "w").write(text)
+EOF
+}
+root=$work/root
+mkdir -p "$root"
+pad_cfg "$root/aastra.cfg" "# aastra.cfg for bench/fleet_vs_wrk.sh" "time server disabled: 1"
+pad_cfg "$root/$model.cfg" "# $model.cfg" "firmware version: $firmware"
+macs=$(python3 -c "
+s = int('$mac_start', 16)
+print(' '.join(f'{s + i:012X}' for i in range($phones)))")
+for mac in $macs; do pad_cfg "$root/$mac.cfg" "# $mac.cfg" "sip line1 screen name: $mac"; done
+chmod -R a+rX "$root"
+
+make_certificates
+start_nginx "$root" "$server_cpu"
+for url in "$nginx_http/aastra.cfg" "$nginx_https/$model.cfg"; do
+  curl -sf --cacert "$work/state/ca.pem" -o "$work/got" "$url" || die "GET $url failed"
+  [[ $(stat -c %s "$work/got") == 2048 ]] || die "GET $url: not 2048 bytes"
+done
+log "nginx $(nginx -v 2>&1 | sed 's/.*: //') $nginx_http $nginx_https on core $server_cpu; generators on core $client_cpu; ${duration}s per run"
+log "phone-agent $binary"
+
+# ---- generators -----------------------------------------------------------------------------------
+declare -A rps detail load
+order=()
+
+# run_wrk KEY URL [wrk args]: wrk -t1 -c$phones; every answer 2xx, socket errors <= 1%.
+run_wrk() {
+  local key=$1 url=$2; shift 2
+  local out=$work/wrk-$key.out
+  timeout $((duration + 30)) taskset -c "$client_cpu" wrk -t1 -c"$phones" -d"${duration}s" --timeout 5s \
+    -s "$bench/wrk_report.lua" "$@" "$url" >"$out" 2>&1 || die "wrk ($key) failed: $(tail -5 "$out")"
+  local line requests dur_us p50_us p99_us connect read write status timeout_
+  line=$(grep '^WRKRESULT ' "$out") || die "wrk ($key): no result line: $(tail -5 "$out")"
+  eval "$(sed 's/^WRKRESULT //; s/duration_us=/dur_us=/; s/timeout=/timeout_=/' <<<"$line" |
+          tr ' ' '\n' | grep -E '^[a-z0-9_]+=[0-9]+$')"
+  (( requests > 0 )) || die "wrk ($key): no request completed"
+  (( status * 100 <= requests )) || die "wrk ($key): $status of $requests answers were not 2xx"
+  local sock=$((connect + read + write + timeout_))
+  (( sock * 100 <= requests )) || die "wrk ($key): $sock socket errors for $requests requests"
+  rps[$key]=$(awk -v n="$requests" -v d="$dur_us" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
+  detail[$key]="p50 $((p50_us / 1000)) ms, p99 $((p99_us / 1000)) ms, non-2xx $status, socket errors $sock"
+  load[$key]=$(load_avg)
+  order+=("$key")
+  printf '  %-24s %8s req/s  (%s; load %s)\n' "$key" "${rps[$key]}" "${detail[$key]}" "${load[$key]}"
+}
+
+# run_h2load KEY URL: h2load --h1 -c16 with Connection: close, sized by a calibration run.
+run_h2load() {
+  local key=$1 url=$2 out=$work/h2load-$1.out n r
+  timeout 30 taskset -c "$client_cpu" h2load --h1 -c"$h2load_conns" -n $((h2load_conns * 16)) \
+    --header='Connection: close' "$url" >"$out" 2>&1 || die "h2load calibration failed: $(tail -3 "$out")"
+  r=$(sed -n 's/^finished in [0-9.]*m\{0,1\}s, \([0-9.]*\) req\/s.*/\1/p' "$out")
+  [[ -n $r ]] || die "h2load calibration: unreadable output"
+  n=$(awk -v r="$r" -v d="$duration" -v m=$((h2load_conns * 16)) \
+      'BEGIN { n = int(r * (d - 0.5) * 0.85); print (n < m) ? m : n }')
+  # (h2load -D with --h1 and Connection: close hangs at the end of the run, hence -n.)
+  timeout $((duration * 3 + 30)) taskset -c "$client_cpu" h2load --h1 -c"$h2load_conns" -n "$n" \
+    --header='Connection: close' "$url" >"$out" 2>&1 || die "h2load ($key) failed or hung: $(tail -5 "$out")"
+  local secs done_ succeeded failed errored
+  secs=$(sed -n 's/^finished in \([0-9.]*\)\(m\{0,1\}\)s,.*/\1 \2/p' "$out" |
+         awk '{ printf "%.3f", ($2 == "m") ? $1 / 1000 : $1 }')
+  read -r done_ succeeded failed errored < <(sed -n \
+    's/^requests: [0-9]* total, [0-9]* started, \([0-9]*\) done, \([0-9]*\) succeeded, \([0-9]*\) failed, \([0-9]*\) errored.*/\1 \2 \3 \4/p' "$out")
+  [[ -n $secs && -n $succeeded ]] || die "h2load ($key): unreadable output: $(tail -5 "$out")"
+  (( succeeded > 0 && (failed + errored) * 100 <= done_ + 1 )) ||
+    die "h2load ($key): $succeeded succeeded, $failed failed, $errored errored"
+  rps[$key]=$(awk -v n="$succeeded" -v d="$secs" 'BEGIN { printf "%.0f", n / d }')
+  detail[$key]="$succeeded requests in ${secs}s, $(sed -n 's/^TLS Protocol: //p' "$out" | head -1) $(sed -n 's/^Cipher: //p' "$out" | head -1)"
+  load[$key]=$(load_avg)
+  order+=("$key")
+  printf '  %-24s %8s req/s  (%s; load %s)\n' "$key" "${rps[$key]}" "${detail[$key]}" "${load[$key]}"
+}
+
+# run_fleet KEY SERVER_URL [fleet args]: $phones phones, each booting back to back for $duration s.
+run_fleet() {
+  local key=$1 server=$2; shift 2
+  local json=$work/fleet-$key.json err=$work/fleet-$key.err
+  if ! timeout $((duration + 60)) taskset -c "$client_cpu" "$binary" fleet --server "$server" \
+      --mac-start "$mac_start" --count "$phones" --model "$model" --firmware "$firmware" \
+      --resyncs $((duration * 1000)) --resync-interval 1ms --duration "${duration}s" \
+      --json "$json" "$@" >"$work/fleet-$key.out" 2>"$err"; then
+    die "fleet ($key) failed: $(grep -v '^fleet: started' "$err" | tail -5)"
+  fi
+  local requests failed non2xx
+  requests=$(fleet_json "$json" 'r["throughput"]["requests"]')
+  failed=$(fleet_json "$json" 'r["phones"]["failed"]')
+  non2xx=$(fleet_json "$json" 'sum(v for k, v in r["throughput"]["status"].items() if k != "2xx")')
+  (( requests > 0 )) || die "fleet ($key): no request: $(tail -5 "$err")"
+  (( failed * 100 <= requests && non2xx * 100 <= requests )) ||
+    die "fleet ($key): $failed failed boots, $non2xx non-2xx answers of $requests: $(grep first "$work/fleet-$key.out")"
+  rps[$key]=$(fleet_json "$json" 'round(r["throughput"]["requests_per_s"])')
+  local boots reused tls share cpu
+  boots=$(fleet_json "$json" 'r["phones"]["provisioned"]')
+  reused=$(fleet_json "$json" 'r["connections"]["reused"]')
+  tls=$(fleet_json "$json" 'r["connections"]["tls_handshakes"]')
+  share=$(fleet_json "$json" 'round(100 * r["connections"]["tls_time_share"], 1)')
+  cpu=$(fleet_json "$json" 'round(100 * r["generator"]["cpu_share"])')
+  detail[$key]="$requests requests, $boots boots, $reused reused connections, $tls TLS handshakes ($share% of request time), generator cpu $cpu%, failed $failed"
+  load[$key]=$(load_avg)
+  order+=("$key")
+  printf '  %-24s %8s req/s  (%s; load %s)\n' "$key" "${rps[$key]}" "${detail[$key]}" "${load[$key]}"
+}
+
+echo "a. keep-alive, 2 KiB files, $phones connections / phones in flight"
+run_wrk wrk.keepalive "$nginx_http/aastra.cfg"
+run_fleet fleet.keepalive "$nginx_http/" --keep-alive
+echo "b. a new HTTPS connection per request"
+run_wrk wrk.close "$nginx_https/aastra.cfg" -H 'Connection: close'
+run_h2load h2load.close "$nginx_https/aastra.cfg"
+run_fleet fleet.https "$nginx_https/" --ca "$work/state/ca.pem"
+
+# ---- ratios and goals -----------------------------------------------------------------------------
+best_close=${rps[wrk.close]}; best_name=wrk
+(( ${rps[h2load.close]} > best_close )) && { best_close=${rps[h2load.close]}; best_name=h2load; }
+r_ka=$(ratio "${rps[fleet.keepalive]}" "${rps[wrk.keepalive]}")
+r_tls=$(ratio "${rps[fleet.https]}" "$best_close")
+g_ka=$(verdict "$r_ka" 1.0)
+g_tls=$(verdict "$r_tls" 1.0)
+echo
+echo "goals (fleet / other generator, same nginx, same run)"
+printf '  %-4s keep-alive: fleet %s vs wrk %s req/s = %sx (goal >= 1.0)\n' "$g_ka" \
+  "${rps[fleet.keepalive]}" "${rps[wrk.keepalive]}" "$r_ka"
+printf '  %-4s new HTTPS connection per request: fleet %s vs best (%s) %s req/s = %sx (goal >= 1.0)\n' \
+  "$g_tls" "${rps[fleet.https]}" "$best_name" "$best_close" "$r_tls"
+log "done in $((SECONDS - started))s; load average before $load_before, after $(load_avg)"
+
+if (( record )); then
+  commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  {
+    echo
+    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — fleet vs wrk/h2load (bench/fleet_vs_wrk.sh), commit $commit"
+    echo
+    echo "nproc $(nproc), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); load average"
+    echo "before $load_before. nginx on core $server_cpu, generators on core $client_cpu, ${duration} s per run,"
+    echo "$phones connections / phones; phone-agent built $(date -u -r "$binary" '+%Y-%m-%d %H:%M UTC')."
+    echo
+    echo "| run | req/s | detail | load average |"
+    echo "|---|---:|---|---|"
+    for k in "${order[@]}"; do echo "| $k | ${rps[$k]} | ${detail[$k]} | ${load[$k]} |"; done
+    echo
+    echo "| goal | ratio | verdict |"
+    echo "|---|---:|---|"
+    echo "| keep-alive fleet / wrk >= 1.0 | $r_ka | $g_ka |"
+    echo "| new HTTPS connection per request fleet / best of wrk, h2load ($best_name) >= 1.0 | $r_tls | $g_tls |"
+  } >> "$bench/RESULTS.md"
+  log "appended to bench/RESULTS.md"
+fi
+exit 0
