@@ -102,15 +102,29 @@ log "nginx $(nginx -v 2>&1 | sed 's/.*: //') $nginx_http $nginx_https on core $s
 log "phone-agent $binary"
 
 # ---- generators -----------------------------------------------------------------------------------
-declare -A rps detail load
+declare -A rps detail load cpu_us
 order=()
+
+# timed KEY OUT ERR CMD...: runs CMD with stdout/stderr into OUT/ERR and keeps its user+system CPU
+# seconds (all its descendants) in $work/cpu-KEY: CPU per request is the figure the machine's load
+# disturbs least.
+timed() {
+  local key=$1 out=$2 err=$3; shift 3
+  local TIMEFORMAT='%U %S'
+  { time "$@" >"$out" 2>"$err"; } 2>"$work/cpu-$key"
+}
+# note_cpu KEY REQUESTS: cpu_us[KEY] = generator CPU microseconds per request.
+note_cpu() {
+  cpu_us[$1]=$(awk -v n="$2" '{ printf "%.0f", ($1 + $2) * 1e6 / n }' "$work/cpu-$1")
+}
 
 # run_wrk KEY URL [wrk args]: wrk -t1 -c$phones; every answer 2xx, socket errors <= 1%.
 run_wrk() {
   local key=$1 url=$2; shift 2
   local out=$work/wrk-$key.out
-  timeout $((duration + 30)) taskset -c "$client_cpu" wrk -t1 -c"$phones" -d"${duration}s" --timeout 5s \
-    -s "$bench/wrk_report.lua" "$@" "$url" >"$out" 2>&1 || die "wrk ($key) failed: $(tail -5 "$out")"
+  timed "$key" "$out" "$out.err" timeout $((duration + 30)) taskset -c "$client_cpu" wrk -t1 -c"$phones" \
+    -d"${duration}s" --timeout 5s -s "$bench/wrk_report.lua" "$@" "$url" ||
+    die "wrk ($key) failed: $(tail -5 "$out" "$out.err")"
   local line requests dur_us p50_us p99_us connect read write status timeout_
   line=$(grep '^WRKRESULT ' "$out") || die "wrk ($key): no result line: $(tail -5 "$out")"
   eval "$(sed 's/^WRKRESULT //; s/duration_us=/dur_us=/; s/timeout=/timeout_=/' <<<"$line" |
@@ -120,10 +134,12 @@ run_wrk() {
   local sock=$((connect + read + write + timeout_))
   (( sock * 100 <= requests )) || die "wrk ($key): $sock socket errors for $requests requests"
   rps[$key]=$(awk -v n="$requests" -v d="$dur_us" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
+  note_cpu "$key" "$requests"
   detail[$key]="p50 $((p50_us / 1000)) ms, p99 $((p99_us / 1000)) ms, non-2xx $status, socket errors $sock"
   load[$key]=$(load_avg)
   order+=("$key")
-  printf '  %-24s %8s req/s  (%s; load %s)\n' "$key" "${rps[$key]}" "${detail[$key]}" "${load[$key]}"
+  printf '  %-16s %7s req/s %6s us CPU/req  (%s; load %s)\n' "$key" "${rps[$key]}" "${cpu_us[$key]}" \
+    "${detail[$key]}" "${load[$key]}"
 }
 
 # run_h2load KEY URL: h2load --h1 -c16 with Connection: close, sized by a calibration run.
@@ -136,8 +152,8 @@ run_h2load() {
   n=$(awk -v r="$r" -v d="$duration" -v m=$((h2load_conns * 16)) \
       'BEGIN { n = int(r * (d - 0.5) * 0.85); print (n < m) ? m : n }')
   # (h2load -D with --h1 and Connection: close hangs at the end of the run, hence -n.)
-  timeout $((duration * 3 + 30)) taskset -c "$client_cpu" h2load --h1 -c"$h2load_conns" -n "$n" \
-    --header='Connection: close' "$url" >"$out" 2>&1 || die "h2load ($key) failed or hung: $(tail -5 "$out")"
+  timed "$key" "$out" "$out.err" timeout $((duration * 3 + 30)) taskset -c "$client_cpu" h2load --h1 \
+    -c"$h2load_conns" -n "$n" --header='Connection: close' "$url" || die "h2load ($key) failed or hung: $(tail -5 "$out")"
   local secs done_ succeeded failed errored
   secs=$(sed -n 's/^finished in \([0-9.]*\)\(m\{0,1\}\)s,.*/\1 \2/p' "$out" |
          awk '{ printf "%.3f", ($2 == "m") ? $1 / 1000 : $1 }')
@@ -147,20 +163,22 @@ run_h2load() {
   (( succeeded > 0 && (failed + errored) * 100 <= done_ + 1 )) ||
     die "h2load ($key): $succeeded succeeded, $failed failed, $errored errored"
   rps[$key]=$(awk -v n="$succeeded" -v d="$secs" 'BEGIN { printf "%.0f", n / d }')
+  note_cpu "$key" "$done_"
   detail[$key]="$succeeded requests in ${secs}s, $(sed -n 's/^TLS Protocol: //p' "$out" | head -1) $(sed -n 's/^Cipher: //p' "$out" | head -1)"
   load[$key]=$(load_avg)
   order+=("$key")
-  printf '  %-24s %8s req/s  (%s; load %s)\n' "$key" "${rps[$key]}" "${detail[$key]}" "${load[$key]}"
+  printf '  %-16s %7s req/s %6s us CPU/req  (%s; load %s)\n' "$key" "${rps[$key]}" "${cpu_us[$key]}" \
+    "${detail[$key]}" "${load[$key]}"
 }
 
 # run_fleet KEY SERVER_URL [fleet args]: $phones phones, each booting back to back for $duration s.
 run_fleet() {
   local key=$1 server=$2; shift 2
   local json=$work/fleet-$key.json err=$work/fleet-$key.err
-  if ! timeout $((duration + 60)) taskset -c "$client_cpu" "$binary" fleet --server "$server" \
-      --mac-start "$mac_start" --count "$phones" --model "$model" --firmware "$firmware" \
-      --resyncs $((duration * 1000)) --resync-interval 1ms --duration "${duration}s" \
-      --json "$json" "$@" >"$work/fleet-$key.out" 2>"$err"; then
+  if ! timed "$key" "$work/fleet-$key.out" "$err" timeout $((duration + 60)) taskset -c "$client_cpu" \
+      "$binary" fleet --server "$server" --mac-start "$mac_start" --count "$phones" --model "$model" \
+      --firmware "$firmware" --resyncs $((duration * 1000)) --resync-interval 1ms --duration "${duration}s" \
+      --json "$json" "$@"; then
     die "fleet ($key) failed: $(grep -v '^fleet: started' "$err" | tail -5)"
   fi
   local requests failed non2xx
@@ -171,6 +189,7 @@ run_fleet() {
   (( failed * 100 <= requests && non2xx * 100 <= requests )) ||
     die "fleet ($key): $failed failed boots, $non2xx non-2xx answers of $requests: $(grep first "$work/fleet-$key.out")"
   rps[$key]=$(fleet_json "$json" 'round(r["throughput"]["requests_per_s"])')
+  note_cpu "$key" "$requests"
   local boots reused tls share cpu
   boots=$(fleet_json "$json" 'r["phones"]["provisioned"]')
   reused=$(fleet_json "$json" 'r["connections"]["reused"]')
@@ -180,7 +199,8 @@ run_fleet() {
   detail[$key]="$requests requests, $boots boots, $reused reused connections, $tls TLS handshakes ($share% of request time), generator cpu $cpu%, failed $failed"
   load[$key]=$(load_avg)
   order+=("$key")
-  printf '  %-24s %8s req/s  (%s; load %s)\n' "$key" "${rps[$key]}" "${detail[$key]}" "${load[$key]}"
+  printf '  %-16s %7s req/s %6s us CPU/req  (%s; load %s)\n' "$key" "${rps[$key]}" "${cpu_us[$key]}" \
+    "${detail[$key]}" "${load[$key]}"
 }
 
 echo "a. keep-alive, 2 KiB files, $phones connections / phones in flight"
@@ -204,6 +224,10 @@ printf '  %-4s keep-alive: fleet %s vs wrk %s req/s = %sx (goal >= 1.0)\n' "$g_k
   "${rps[fleet.keepalive]}" "${rps[wrk.keepalive]}" "$r_ka"
 printf '  %-4s new HTTPS connection per request: fleet %s vs best (%s) %s req/s = %sx (goal >= 1.0)\n' \
   "$g_tls" "${rps[fleet.https]}" "$best_name" "$best_close" "$r_tls"
+echo "generator CPU per request (user + system, less disturbed by the machine's load than the rates)"
+printf '  keep-alive: fleet %s us, wrk %s us; new HTTPS connection: fleet %s us, wrk %s us, h2load %s us\n' \
+  "${cpu_us[fleet.keepalive]}" "${cpu_us[wrk.keepalive]}" "${cpu_us[fleet.https]}" "${cpu_us[wrk.close]}" \
+  "${cpu_us[h2load.close]}"
 log "done in $((SECONDS - started))s; load average before $load_before, after $(load_avg)"
 
 if (( record )); then
@@ -216,9 +240,9 @@ if (( record )); then
     echo "before $load_before. nginx on core $server_cpu, generators on core $client_cpu, ${duration} s per run,"
     echo "$phones connections / phones; phone-agent built $(date -u -r "$binary" '+%Y-%m-%d %H:%M UTC')."
     echo
-    echo "| run | req/s | detail | load average |"
-    echo "|---|---:|---|---|"
-    for k in "${order[@]}"; do echo "| $k | ${rps[$k]} | ${detail[$k]} | ${load[$k]} |"; done
+    echo "| run | req/s | generator CPU µs/request | detail | load average |"
+    echo "|---|---:|---:|---|---|"
+    for k in "${order[@]}"; do echo "| $k | ${rps[$k]} | ${cpu_us[$k]} | ${detail[$k]} | ${load[$k]} |"; done
     echo
     echo "| goal | ratio | verdict |"
     echo "|---|---:|---|"
