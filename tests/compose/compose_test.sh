@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compose integration test (CTest `compose.stack`, label compose). Against real containers built
-# from docker/Dockerfile through compose.yaml:
+# from docker/Dockerfile and run through compose.yaml:
 #   1. images: both build, each < 60 MB, non-root, with a HEALTHCHECK;
 #   2. `compose up -d`: cms-mock and the `phone` (phone-agent run) become healthy; from the host the
 #      admin API answers and HTTPS verifies against the development CA of the state volume;
@@ -13,6 +13,13 @@
 # Tears everything down (containers, network, volume) whatever happens; removes the dangling images
 # that rebuilding left behind (label aastra-lab), never the base image.
 #
+# Usage: compose_test.sh [CMS_MOCK PHONE_AGENT]
+# With the two binaries (CTest passes those of its own build), the images are the targets
+# cms-mock-prebuilt / phone-agent-prebuilt around them: a compiler-free build stage instead of
+# compiling both programs again inside `docker build`, which has no compiler cache. This needs a
+# Debian 12 host (the binaries load the host's libraries, which the image then installs); elsewhere,
+# and without arguments, both images are built from source with `compose build` as users do.
+#
 # Exit 77 (CTest: skipped) when no Docker engine or no Compose answers. Every run has its own project
 # name and lets the engine pick free host ports (127.0.0.1 only), so runs do not collide.
 #
@@ -22,6 +29,13 @@
 #   APL_COMPOSE_SKIP_BUILD=1   test the images aastra-lab/{cms-mock,phone-agent}:dev as they are
 #                              (e.g. while editing compose.yaml or deploy/); no build
 set -euo pipefail
+prebuilt=()
+if (($# == 2)); then
+  prebuilt=("$(realpath "$1")" "$(realpath "$2")")
+elif (($# != 0)); then
+  echo "usage: $0 [CMS_MOCK PHONE_AGENT]" >&2
+  exit 2
+fi
 cd "$(dirname "$0")/../.."
 
 build_timeout=${APL_COMPOSE_BUILD_TIMEOUT:-2400}
@@ -99,16 +113,49 @@ scripts/make-base-image.sh
 
 # 1. Images. The build stage is tagged so that a later rebuild leaves the old one dangling (pruned
 #    at exit) instead of piling up; compose then reuses its cached layers.
+# Prebuilt binaries go into a context of their own: the repository's .dockerignore keeps build
+# trees out of its context, and the prebuilt targets need nothing but docker/ besides them.
+prebuilt_context() {  # $1 = directory to fill; fails (with the reason) where the host cannot serve
+  local ctx=$1 codename
+  codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+  if [[ $codename != bookworm ]] || ! command -v dpkg-query >/dev/null; then
+    echo "# the host is not Debian 12 (bookworm): its binaries would not find their libraries in the image"
+    return 1
+  fi
+  mkdir -p "$ctx/prebuilt"
+  cp -r docker "$ctx/docker"
+  strip --strip-unneeded -o "$ctx/prebuilt/cms-mock" "${prebuilt[0]}" \
+    && strip --strip-unneeded -o "$ctx/prebuilt/phone-agent" "${prebuilt[1]}" \
+    && docker/runtime-rootfs.sh packages "${prebuilt[@]}" >"$ctx/prebuilt/runtime-packages" \
+    && echo "# prebuilt binaries ${prebuilt[*]}; runtime packages: $(tr '\n' ' ' <"$ctx/prebuilt/runtime-packages")"
+}
+build_prebuilt() {  # $1 = context; the prebuilt stage is tagged for the same reason as the build stage
+  local target
+  timeout "$build_timeout" docker build -f "$1/docker/Dockerfile" --target prebuilt \
+    -t aastra-lab/prebuilt:dev "$1" || return
+  for target in cms-mock phone-agent; do
+    timeout "$build_timeout" docker build -f "$1/docker/Dockerfile" --target "$target-prebuilt" \
+      -t "aastra-lab/$target:dev" "$1" || return
+  done
+}
+
 start=$(now)
 if [[ ${APL_COMPOSE_SKIP_BUILD:-0} == 1 ]]; then
   docker image inspect aastra-lab/cms-mock:dev aastra-lab/phone-agent:dev >/dev/null \
     || fatal "APL_COMPOSE_SKIP_BUILD=1 but the images aastra-lab/cms-mock:dev, aastra-lab/phone-agent:dev are missing"
   echo "# APL_COMPOSE_SKIP_BUILD=1: testing the images as they are"
+elif ((${#prebuilt[@]} == 2)) && prebuilt_context "$tmp/context"; then
+  if build_prebuilt "$tmp/context" >"$tmp/build.log" 2>&1; then
+    ok "images built around the prebuilt binaries ($(($(now) - start)) s)"
+  else
+    tail -n 60 "$tmp/build.log"
+    fatal "images around the prebuilt binaries did not build (exit or timeout after $(($(now) - start)) s)"
+  fi
 elif timeout "$build_timeout" docker build -f docker/Dockerfile --target build -t aastra-lab/build:dev . \
     >"$tmp/build.log" 2>&1 \
   && timeout "$build_timeout" "${compose_cmd[@]}" -f compose.yaml -p "$project" --profile check build \
     >>"$tmp/build.log" 2>&1; then
-  ok "images built ($(($(now) - start)) s)"
+  ok "images built from source ($(($(now) - start)) s)"
 else
   tail -n 60 "$tmp/build.log"
   fatal "images did not build (exit or timeout after $(($(now) - start)) s)"
