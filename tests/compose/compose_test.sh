@@ -115,13 +115,15 @@ scripts/make-base-image.sh
 #    at exit) instead of piling up; compose then reuses its cached layers.
 # Prebuilt binaries go into a context of their own: the repository's .dockerignore keeps build
 # trees out of its context, and the prebuilt targets need nothing but docker/ besides them.
-prebuilt_context() {  # $1 = directory to fill; fails (with the reason) where the host cannot serve
-  local ctx=$1 codename
+host_is_bookworm() {  # else the host's binaries would not find their libraries in the image
+  local codename
   codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
-  if [[ $codename != bookworm ]] || ! command -v dpkg-query >/dev/null; then
-    echo "# the host is not Debian 12 (bookworm): its binaries would not find their libraries in the image"
-    return 1
-  fi
+  [[ $codename == bookworm ]] && command -v dpkg-query >/dev/null && return
+  echo "# the host is not Debian 12 (bookworm): building the images from source instead"
+  return 1
+}
+prebuilt_context() {  # $1 = directory to fill
+  local ctx=$1
   mkdir -p "$ctx/prebuilt"
   cp -r docker "$ctx/docker"
   strip --strip-unneeded -o "$ctx/prebuilt/cms-mock" "${prebuilt[0]}" \
@@ -144,11 +146,11 @@ if [[ ${APL_COMPOSE_SKIP_BUILD:-0} == 1 ]]; then
   docker image inspect aastra-lab/cms-mock:dev aastra-lab/phone-agent:dev >/dev/null \
     || fatal "APL_COMPOSE_SKIP_BUILD=1 but the images aastra-lab/cms-mock:dev, aastra-lab/phone-agent:dev are missing"
   echo "# APL_COMPOSE_SKIP_BUILD=1: testing the images as they are"
-elif ((${#prebuilt[@]} == 2)) && prebuilt_context "$tmp/context"; then
-  if build_prebuilt "$tmp/context" >"$tmp/build.log" 2>&1; then
+elif ((${#prebuilt[@]} == 2)) && host_is_bookworm; then
+  if prebuilt_context "$tmp/context" && build_prebuilt "$tmp/context" >"$tmp/build.log" 2>&1; then
     ok "images built around the prebuilt binaries ($(($(now) - start)) s)"
   else
-    tail -n 60 "$tmp/build.log"
+    tail -n 60 "$tmp/build.log" 2>/dev/null || true
     fatal "images around the prebuilt binaries did not build (exit or timeout after $(($(now) - start)) s)"
   fi
 elif timeout "$build_timeout" docker build -f docker/Dockerfile --target build -t aastra-lab/build:dev . \
