@@ -11,11 +11,15 @@
 # `connections.tls_time_share`), time to provisioned, errors, and the load average.
 # Exit 0 when the storm ran (even with failed boots, which are reported); 1 when it did not run.
 #
-# Usage: bench/fleet_storm.sh [--count N] [--storm-window S] [--firmware-size SIZE] [--scheme https|http]
+# Usage: bench/fleet_storm.sh [--count N] [--storm-window S] [--concurrency C] [--firmware-size SIZE]
+#                             [--scheme https|http]
 #                             [--binary PATH] [--cms-mock PATH] [--record]
 #   --count N           phones (default 10000)
 #   --storm-window S    seconds within which all are released (default 30)
 #   --firmware-size SZ  synthetic firmware image size, cms-mock units (default 64KiB)
+#   --concurrency C     at most C phones in flight (default 0: none, the whole storm at once);
+#                       with a cap the run measures the server's sustained boot rate instead of
+#                       how it sheds an overload
 #   --scheme            https (default) or http, for the TLS cost by difference
 #   --record            append a dated section to bench/RESULTS.md
 set -euo pipefail
@@ -30,6 +34,7 @@ count=10000
 window=30
 fw_size=64KiB
 scheme=https
+concurrency=0
 record=0
 server_cpu=${SERVER_CPU:-0}
 client_cpu=${CLIENT_CPU:-1}
@@ -41,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     --storm-window) window=$2; shift 2 ;;
     --firmware-size) fw_size=$2; shift 2 ;;
     --scheme) scheme=$2; shift 2 ;;
+    --concurrency) concurrency=$2; shift 2 ;;
     --binary) binary=$2; shift 2 ;;
     --cms-mock) cms_mock=$2; shift 2 ;;
     --record) record=1; shift ;;
@@ -50,6 +56,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $count =~ ^[0-9]+$ ]] && (( count > 0 && count <= 1000000 )) || { echo "--count: 1..1000000" >&2; exit 2; }
 [[ $window =~ ^[0-9]+$ ]] || { echo "--storm-window: whole seconds" >&2; exit 2; }
+[[ $concurrency =~ ^[0-9]+$ ]] || { echo "--concurrency: a number (0 = no cap)" >&2; exit 2; }
 [[ $scheme == https || $scheme == http ]] || { echo "--scheme: https or http" >&2; exit 2; }
 
 ensure_packages util-linux python3 curl
@@ -96,11 +103,11 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/state/ca.pem" --di
   "${server}${mac0}.cfg")
 [[ $code == 200 ]] || die "cms-mock answered $code for ${mac0}.cfg with the device's Digest login"
 
-log "$count phones over $scheme within ${window}s, firmware $fw_size; load $load_before"
+log "$count phones over $scheme within ${window}s, at most $concurrency in flight (0 = no cap), firmware $fw_size; load $load_before"
 t0=$SECONDS
 taskset -c "$client_cpu" "$binary" fleet --server "$server" --ca "$work/state/ca.pem" \
   --mac-start "$mac0" --count "$count" --model 6731i --firmware 3.2.2.1000 --storm-window "${window}s" \
-  --json "$work/fleet.json" >"$work/fleet.out" 2>"$work/fleet.err" || true
+  --concurrency "$concurrency" --json "$work/fleet.json" >"$work/fleet.out" 2>"$work/fleet.err" || true
 load_after=$(load_avg)
 [[ -s $work/fleet.json ]] || die "the fleet wrote no report after $((SECONDS - t0)) s: $(tail -5 "$work/fleet.err")"
 cat "$work/fleet.out"
@@ -119,8 +126,8 @@ ttp=$(j '"p50 %.2f s, p99 %.2f s" % (r["latency_us"]["ttp"]["p50"] / 1e6, r["lat
 cpu=$(j 'round(100 * r["generator"]["cpu_share"])')
 errors=$(j '", ".join(f"{k} {v}" for k, v in r["errors"].items() if v) or "none"' 2>/dev/null || grep '^errors:' "$work/fleet.out")
 echo
-printf 'storm: %s phones over %s in %s s: provisioned %s, failed %s (errors: %s)\n' "$count" "$scheme" \
-  "$elapsed" "$provisioned" "$failed" "$errors"
+printf 'storm: %s phones over %s (concurrency %s) in %s s: provisioned %s, failed %s (errors: %s)\n' "$count" "$scheme" \
+  "$concurrency" "$elapsed" "$provisioned" "$failed" "$errors"
 printf '  %s boots/s, %s req/s (%s requests, %s of them 4xx: the Digest challenges), %s TLS handshakes\n' \
   "$bps" "$rps" "$requests" "$s401" "$tls"
 printf '  %s%% of request time in TLS handshakes; time to provisioned %s; generator cpu %s%%; load %s -> %s\n' \
@@ -131,7 +138,7 @@ if (( record )); then
     echo
     echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — boot storm against cms-mock (bench/fleet_storm.sh), commit $(git -C "$repo" rev-parse --short HEAD)"
     echo
-    echo "$count phones over $scheme released within $window s, 4 files each behind Digest (firmware $fw_size),"
+    echo "$count phones over $scheme released within $window s (concurrency cap $concurrency, 0 = none), 4 files each behind Digest (firmware $fw_size),"
     echo "a new connection per request; cms-mock on core $server_cpu, fleet (1 thread) on core $client_cpu;"
     echo "load average $load_before before, $load_after after."
     echo
