@@ -261,6 +261,14 @@ std::string digest_response(digest_algorithm algorithm, std::string_view ha1, st
 
 digest_result<digest_values> compute(const digest_challenge& offered, std::string_view username,
                                      std::string_view password, const digest_request& request) {
+    const auto password_hash = crypto::hex_digest(hash_of(offered.algorithm),
+                                                  join({username, offered.realm, password}));
+    return compute_from_password_hash(offered, password_hash, request);
+}
+
+digest_result<digest_values> compute_from_password_hash(const digest_challenge& offered,
+                                                        std::string_view password_hash,
+                                                        const digest_request& request) {
     if (!offered.offers(request.chosen)) {
         if (request.chosen == qop::none) {
             return digest_error{"the challenge for realm '" + offered.realm + "' requires a qop"};
@@ -283,8 +291,10 @@ digest_result<digest_values> compute(const digest_challenge& offered, std::strin
                                                            request.entity_body)
                                       : std::string();
     digest_values out;
-    out.ha1 = digest_ha1(offered.algorithm, username, offered.realm, password, offered.nonce,
-                         request.cnonce);
+    out.ha1 = is_session(offered.algorithm)
+                  ? crypto::hex_digest(hash_of(offered.algorithm),
+                                       join({password_hash, offered.nonce, request.cnonce}))
+                  : std::string(password_hash);
     out.ha2 = digest_ha2(offered.algorithm, request.chosen, request.method, request.uri, body_hash);
     out.response = digest_response(offered.algorithm, out.ha1, offered.nonce, request.nc,
                                    request.cnonce, request.chosen, out.ha2);

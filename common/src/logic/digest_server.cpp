@@ -104,7 +104,8 @@ struct indexed_params {
     explicit indexed_params(const credentials& creds) {
         for (const auto& param : creds.params) {
             for (std::size_t id = 0; id < p_count; ++id) {
-                if (!iequals(param.name, param_names[id])) continue;
+                // The length test first: the call per name and parameter was most of the cost.
+                if (param.name.size() != param_names[id].size() || !iequals(param.name, param_names[id])) continue;
                 if (first[id] == nullptr) first[id] = &param;
                 if (count[id] < 2) ++count[id];
                 break;
@@ -265,6 +266,19 @@ digest_verifier::digest_verifier(digest_server_config config, nonce_issuer issue
                                  std::size_t max_tracked_nonces)
     : config_(std::move(config)), issuer_(std::move(issuer)), nc_window_(max_tracked_nonces) {}
 
+const std::string& digest_verifier::password_hash(digest_algorithm algorithm, std::string_view user,
+                                                  std::string_view password) {
+    // The user's length keeps ("a:b", "c") and ("a", "b:c") apart whatever bytes they hold.
+    std::string key = std::to_string(static_cast<int>(algorithm)) + ":" + std::to_string(user.size()) + ":";
+    key.append(user).append(password);
+    if (const auto found = password_hashes_.find(key); found != password_hashes_.end()) return found->second;
+    // One entry per user and password in use; a config with more devices than this recycles it.
+    if (password_hashes_.size() >= 4096) password_hashes_.clear();
+    std::string value = crypto::hex_digest(hash_of(algorithm), std::string(user) + ":" + config_.realm + ":" +
+                                                                   std::string(password));
+    return password_hashes_.emplace(std::move(key), std::move(value)).first->second;
+}
+
 std::vector<challenge> digest_verifier::challenges(digest_clock::time_point now, bool stale) {
     return make_challenges(config_, issuer_.issue(config_.realm, now), stale);
 }
@@ -421,7 +435,8 @@ digest_verification digest_verifier::verify(const credentials& creds,
 
     const digest_request computation{request.method, uri, cnonce, nc_text, chosen,
                                      request.entity_body.value_or(std::string_view())};
-    auto expected = compute(offered, user, *password, computation);
+    const auto& hashed = password_hash(offered.algorithm, user, *password);
+    auto expected = compute_from_password_hash(offered, hashed, computation);
     if (const auto* error = std::get_if<digest_error>(&expected)) {
         return fail(o::malformed, error->message, user);
     }

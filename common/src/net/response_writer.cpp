@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <type_traits>
 
 namespace common::http {
 
@@ -73,7 +74,7 @@ net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowes
 
     const bool has_body_status = !status_has_no_body(plan.status);
     const std::uint64_t length = plan.length();
-    const std::string head = head_of(plan, version, has_body_status ? std::optional(length) : std::nullopt);
+    std::string head = head_of(plan, version, has_body_status ? std::optional(length) : std::nullopt);
 
     const bool send_body = !plan.head && has_body_status && plan.body;
     std::uint64_t to_send = send_body ? length : 0;
@@ -117,9 +118,18 @@ net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowes
             source_ended();
             co_return finish();
         }
-        const std::array<net::const_buffer, 2> both{net::buffer(head), piece};
-        auto [ec, n] = co_await net::async_write(stream, both, use_nothrow);
-        if (ec) co_return finish();
+        if constexpr (std::is_same_v<Stream, tls_stream>) {
+            // ssl::stream gathers at most 8 KiB of a buffer sequence into one SSL_write (Boost
+            // 1.81): a head with a larger first piece left in several writes and sendmsg calls.
+            // One buffer is one SSL_write; OpenSSL cuts it into full-size records.
+            head.append(static_cast<const char*>(piece.data()), piece.size());
+            auto [ec, n] = co_await net::async_write(stream, net::buffer(head), use_nothrow);
+            if (ec) co_return finish();
+        } else {
+            const std::array<net::const_buffer, 2> both{net::buffer(head), piece};
+            auto [ec, n] = co_await net::async_write(stream, both, use_nothrow);
+            if (ec) co_return finish();
+        }
         out.body_bytes_sent += piece.size();
         offset += piece.size();
     } else {

@@ -113,4 +113,10 @@ struct digest_values {
 digest_result<digest_values> compute(const digest_challenge& offered, std::string_view username,
                                      std::string_view password, const digest_request& request);
 
+// compute() from H(username:realm:password) in hex instead of the password, so a server can hash
+// each password once rather than on every request. Same errors as compute().
+digest_result<digest_values> compute_from_password_hash(const digest_challenge& offered,
+                                                        std::string_view password_hash,
+                                                        const digest_request& request);
+
 }  // namespace common::auth

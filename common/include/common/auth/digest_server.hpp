@@ -179,9 +179,15 @@ public:
     const digest_server_config& config() const noexcept { return config_; }
 
 private:
+    const std::string& password_hash(digest_algorithm algorithm, std::string_view user,
+                                     std::string_view password);
+
     digest_server_config config_;
     nonce_issuer issuer_;
     nc_window nc_window_;
+    // H(user:realm:password), so a valid request costs two hashes instead of three. The key holds
+    // the password itself: a changed password (reload, rotation) never meets an old entry.
+    std::unordered_map<std::string, std::string> password_hashes_;
 };
 
 }  // namespace common::auth
