@@ -124,9 +124,14 @@ persisted_layers load_state(const stdfs::path& state_dir) {
     return {read_optional(state_dir / "server.cfg"), read_optional(state_dir / "local.cfg")};
 }
 
-boot_driver::boot_driver(const boot_driver_settings& settings, provisioning_fsm& fsm, boot_observer& observer)
-    : settings_(settings), fsm_(fsm), observer_(observer), rng_state_((std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
-      session_(settings.connection) {}
+boot_driver::boot_driver(const boot_driver_settings& settings, provisioning_fsm& fsm, boot_observer& observer,
+                         driver_carryover* carry)
+    : settings_(settings),
+      fsm_(fsm),
+      observer_(observer),
+      rng_state_((std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
+      own_carry_(carry ? nullptr : std::make_unique<driver_carryover>(settings.connection)),
+      carry_(carry ? *carry : *own_carry_) {}
 
 asio::awaitable<boot_outcome> boot_driver::run(boot_event first) {
     auto ex = co_await asio::this_coro::executor;
@@ -165,7 +170,7 @@ asio::awaitable<boot_outcome> boot_driver::run(boot_event first) {
                 ev = persist(std::get<action::persist>(act));
                 break;
             case boot_action_type::done:
-                session_.close_idle();
+                carry_.session.close_idle();
                 co_return std::get<action::done>(act).outcome;
         }
     }
@@ -196,7 +201,7 @@ event::file_op_done boot_driver::commit(const action::commit_download& c) {
 event::file_op_done boot_driver::save_certificates(const action::save_certificates& s) {
     event::file_op_done done;
     if (!settings_.state_dir) {
-        memory_certificates_.push_back(s.pem);
+        carry_.memory_certificates.push_back(s.pem);
         return done;
     }
     stdfs::create_directories(*settings_.state_dir / "certificates");
@@ -231,7 +236,7 @@ common::tls::tls_config boot_driver::tls_settings() const {
             if (entry.is_regular_file()) t.ca_files.push_back(common::tls::pem_source::from_file(entry.path()));
         }
     }
-    for (const auto& pem : memory_certificates_) t.ca_files.push_back(common::tls::pem_source::from_memory(pem));
+    for (const auto& pem : carry_.memory_certificates) t.ca_files.push_back(common::tls::pem_source::from_memory(pem));
     t.verify_peer = cfg.get_bool("https validate certificates", true);
     t.verify_hostname = cfg.get_bool("https validate hostname", true);
     t.check_expiry = cfg.get_bool("https validate expires", true);
@@ -305,7 +310,7 @@ asio::awaitable<boot_event> boot_driver::send(asio::any_io_executor ex, const ac
     if (auto failed = prepare(r.url, r.headers, fr, ctx, tls)) {
         res = std::move(*failed);
     } else {
-        res = co_await common::net::fetch_to_string(ex, fr, limits(r.body_limit), ctx.get(), tls, body, &session_);
+        res = co_await common::net::fetch_to_string(ex, fr, limits(r.body_limit), ctx.get(), tls, body, &carry_.session);
     }
     observer_.exchange(r.step, r.file, res,
                        !r.headers.empty() && find_header(r.headers, "Authorization").has_value());
@@ -351,7 +356,7 @@ asio::awaitable<boot_event> boot_driver::download(asio::any_io_executor ex, cons
             sha.update(chunk);
             return true;
         };
-        res = co_await common::net::fetch(ex, fr, limits(d.body_limit), ctx.get(), tls, store, &session_);
+        res = co_await common::net::fetch(ex, fr, limits(d.body_limit), ctx.get(), tls, store, &carry_.session);
     }
     observer_.exchange(d.step, d.file, res, find_header(d.headers, "Authorization").has_value());
     out.status = res.status;

@@ -63,11 +63,24 @@ struct boot_driver_settings {
     common::net::connection_options connection{};
 };
 
-// One phone. `settings`, `fsm` and `observer` must outlive the driver and every run() awaitable.
-// Not thread-safe; any number of drivers may share one single-threaded io_context.
+// What a phone's driver keeps from one run to the next: TLS sessions to resume and the
+// certificates a run downloaded without a state directory. A fleet keeps only this (when it holds
+// anything) while a phone waits for its resync, not the driver.
+struct driver_carryover {
+    explicit driver_carryover(common::net::connection_options options) : session(options) {}
+    bool empty() const noexcept { return session.empty() && memory_certificates.empty(); }
+
+    common::net::client_session session;
+    std::vector<std::string> memory_certificates;
+};
+
+// One phone. `settings`, `fsm`, `observer` and `carry` must outlive the driver and every run()
+// awaitable. Not thread-safe; any number of drivers may share one single-threaded io_context.
 class boot_driver {
 public:
-    boot_driver(const boot_driver_settings& settings, provisioning_fsm& fsm, boot_observer& observer);
+    // Without `carry` the driver keeps its own, for as long as it lives.
+    boot_driver(const boot_driver_settings& settings, provisioning_fsm& fsm, boot_observer& observer,
+                driver_carryover* carry = nullptr);
 
     // Source address for this phone's connections (an IP literal); see common::net::fetch_request.
     void bind_to(std::optional<std::string> local_address) { local_address_ = std::move(local_address); }
@@ -96,10 +109,10 @@ private:
     double next_jitter();
     std::optional<std::string> local_address_;
     std::optional<common::fs::atomic_file_writer> writer_;  // the last download until commit/discard
-    std::vector<std::string> memory_certificates_;         // without a state directory
-    // Idle keep-alive connection and TLS sessions; kept across runs (resyncs), its idle
-    // connection closed at the end of each run.
-    common::net::client_session session_;
+    std::unique_ptr<driver_carryover> own_carry_;
+    // Idle keep-alive connection (closed at the end of each run), TLS sessions and certificates
+    // from memory; kept across runs (resyncs).
+    driver_carryover& carry_;
 };
 
 // Prepares a phone's state directory (creates it, removes temp files of a killed run) and reads

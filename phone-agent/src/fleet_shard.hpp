@@ -4,8 +4,10 @@
 // schedule slot it has in the whole fleet, so the storm window, arrival rate and resync times do
 // not depend on N.
 //
-// A phone between resyncs is its state (state machine, connection session) plus one entry in the
-// shard's resync queue; no coroutine, timer or buffer stays alive for it.
+// A phone between resyncs is a small slot (its schedule, running firmware, the configuration in
+// force as text, and TLS sessions when it resumes them) plus one entry in the shard's resync
+// queue; its state machine, driver, coroutine and buffers exist only while it boots, rebuilt for
+// each boot from the slot as a restarting phone rebuilds them from its flash.
 //
 // Thread safety: run() on one thread; snapshot(), stop_starting(), abort() and
 // internal_failures() from any thread.
@@ -90,7 +92,8 @@ public:
     }
 
 private:
-    struct phone_state;
+    struct phone_slot;
+    struct phone_run;
     struct due_entry {
         clock_type::time_point at;
         std::size_t slot;
@@ -105,7 +108,9 @@ private:
     boost::asio::awaitable<void> resyncs();
     boost::asio::awaitable<bool> boot(std::size_t slot, clock_type::time_point first_intended);
     void start_boot(std::size_t slot, clock_type::time_point first_intended);
-    std::unique_ptr<phone_state> make_phone(std::size_t slot, clock_type::time_point first_intended);
+    std::unique_ptr<phone_run> make_run(std::size_t slot);
+    void keep_between_boots(phone_slot& slot, phone_run& run);
+    void release_memory();
     void skip_rest(std::size_t boots_done);
     void note_start_lag(clock_type::time_point intended);
     void maybe_finish();
@@ -122,13 +127,14 @@ private:
     boost::asio::steady_timer resync_timer_{ioc_};
     std::unique_ptr<tls_context_cache> tls_cache_;
     std::unique_ptr<boot_driver_settings> common_settings_;  // phones without their own
-    std::vector<std::unique_ptr<phone_state>> phones_;       // by slot; null until first boot
+    std::vector<phone_slot> phones_;                         // by slot
     std::priority_queue<due_entry, std::vector<due_entry>, std::greater<>> due_;
 
     std::atomic<bool> stopping_{false};
     std::atomic<std::size_t> in_flight_{0};
     std::atomic<unsigned> internal_failures_{0};
     std::size_t alive_ = 0;  // phones with a boot running or a resync queued
+    std::size_t ended_since_trim_ = 0;  // boots
     bool launcher_done_ = false;
     bool finished_ = false;
 

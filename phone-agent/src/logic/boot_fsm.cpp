@@ -94,6 +94,7 @@ std::variant<provisioning_fsm, boot_setup_error> provisioning_fsm::create(
             return boot_setup_error{"saved local.cfg: " + error->message};
         }
     }
+    fsm.has_last_good_ = last_good.server_cfg || last_good.local_cfg;
     for (const auto& setting : fsm.settings_.local_settings) {
         if (auto error = fsm.active_.set_local(setting.key, setting.value)) {
             return boot_setup_error{"local setting '" + setting.key + "': " + error->message};
@@ -148,6 +149,11 @@ boot_action provisioning_fsm::resume(const boot_event& ev, const resume_inputs& 
     throw std::logic_error("provisioning_fsm: unknown event");
 }
 
+persisted_layers provisioning_fsm::last_good() const {
+    if (!has_last_good_) return {};
+    return {active_.server_cfg_text(), active_.local_cfg_text()};
+}
+
 boot_action provisioning_fsm::begin_run(std::optional<login_credentials> login,
                                         const resume_inputs& in) {
     records_.clear();
@@ -190,6 +196,7 @@ std::string provisioning_fsm::current_file() const { return records_.back().file
 boot_action provisioning_fsm::next_step(const resume_inputs& in) {
     if (step_index_ >= settings_.order.size()) {
         active_ = building_;
+        has_last_good_ = true;
         return emit(action::persist{active_.server_cfg_text(), active_.local_cfg_text()});
     }
     const boot_step step = settings_.order[step_index_];

@@ -115,6 +115,10 @@ public:
     const common::aastra::config_layers& config() const noexcept { return active_; }
     const std::string& firmware() const noexcept { return identity_.firmware; }
     const std::string& user_agent() const noexcept { return user_agent_; }
+    // The configuration in force as create() takes it back: a fleet keeps this text instead of
+    // the whole machine while a phone waits for its resync. Empty until a run has succeeded,
+    // unless the machine was created from saved layers.
+    persisted_layers last_good() const;
 
 private:
     enum class phase {
@@ -167,6 +171,7 @@ private:
     bool request_had_auth_ = false;  // the request in flight carries Authorization
     std::string firmware_wanted_;    // the version being downloaded
     std::optional<boot_action> after_discard_;  // what follows a discard_download
+    bool has_last_good_ = false;                // active_ came from saved layers or a good run
 };
 
 }  // namespace phone_agent

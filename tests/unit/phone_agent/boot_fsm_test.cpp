@@ -432,3 +432,25 @@ BOOST_AUTO_TEST_CASE(every_unexpected_event_at_every_step_is_refused_without_eff
     BOOST_TEST(outcome_of(act).status == boot_status::provisioned);
     BOOST_TEST(fsm.config().get_string("sip line1 user name") == "1001");
 }
+
+// A fleet keeps last_good() instead of the machine between resyncs: a machine created from it must
+// be the one it came from.
+BOOST_AUTO_TEST_CASE(last_good_rebuilds_the_configuration_in_force) {
+    auto fresh = make_fsm(settings(), {});
+    BOOST_TEST(!fresh.last_good().server_cfg);  // nothing good yet: nothing to keep
+    BOOST_TEST(!fresh.last_good().local_cfg);
+
+    const auto kept = make_fsm().last_good();  // created from saved layers, no run yet
+    BOOST_TEST_REQUIRE(kept.server_cfg.has_value());
+    BOOST_TEST(kept.server_cfg->find("sip line1 user name: old") != std::string::npos);
+
+    auto fsm = make_fsm();
+    outcome_of(play(fsm, fsm.resume(event::start{}, inputs()), happy_script(), 0));
+    const auto saved = fsm.last_good();
+    BOOST_TEST_REQUIRE(saved.server_cfg.has_value());
+    auto again = make_fsm(settings(), saved, fsm.firmware());
+    BOOST_TEST(again.config().server_cfg_text() == fsm.config().server_cfg_text());
+    BOOST_TEST(again.config().local_cfg_text() == fsm.config().local_cfg_text());
+    BOOST_TEST(again.config().get_string("sip line1 user name") == "1001");
+    BOOST_TEST((again.last_good().server_cfg == saved.server_cfg));
+}

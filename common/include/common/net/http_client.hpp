@@ -136,6 +136,8 @@ public:
     // Closes the idle connection, if any (cached TLS sessions stay).
     void close_idle();
     bool has_idle_connection() const noexcept { return idle_ != nullptr; }
+    // Nothing to carry over: no idle connection and no TLS session.
+    bool empty() const noexcept { return idle_ == nullptr && tls_sessions_.empty(); }
 
     struct connection;  // an open TCP (+TLS) stream; defined in http_client.cpp
 
