@@ -279,6 +279,16 @@ const std::string& digest_verifier::password_hash(digest_algorithm algorithm, st
     return password_hashes_.emplace(std::move(key), std::move(value)).first->second;
 }
 
+const std::string& digest_verifier::request_hash(digest_algorithm algorithm, std::string_view method,
+                                                 std::string_view uri) {
+    std::string key = std::to_string(static_cast<int>(algorithm)) + ":" + std::string(method) + " ";
+    key.append(uri);
+    if (const auto found = request_hashes_.find(key); found != request_hashes_.end()) return found->second;
+    if (request_hashes_.size() >= 4096) request_hashes_.clear();
+    std::string value = digest_ha2(algorithm, qop::auth, method, uri, {});
+    return request_hashes_.emplace(std::move(key), std::move(value)).first->second;
+}
+
 std::vector<challenge> digest_verifier::challenges(digest_clock::time_point now, bool stale) {
     return make_challenges(config_, issuer_.issue(config_.realm, now), stale);
 }
@@ -433,14 +443,29 @@ digest_verification digest_verifier::verify(const credentials& creds,
         return fail(o::bad_nonce, std::string("nonce ") + why + " for user '" + user + "'", user);
     }
 
-    const digest_request computation{request.method, uri, cnonce, nc_text, chosen,
-                                     request.entity_body.value_or(std::string_view())};
     const auto& hashed = password_hash(offered.algorithm, user, *password);
-    auto expected = compute_from_password_hash(offered, hashed, computation);
-    if (const auto* error = std::get_if<digest_error>(&expected)) {
-        return fail(o::malformed, error->message, user);
+    std::string expected;
+    if (chosen == qop::auth_int) {
+        const digest_request computation{request.method, uri, cnonce, nc_text, chosen,
+                                         request.entity_body.value_or(std::string_view())};
+        auto computed = compute_from_password_hash(offered, hashed, computation);
+        if (const auto* error = std::get_if<digest_error>(&computed)) {
+            return fail(o::malformed, error->message, user);
+        }
+        expected = std::move(std::get<digest_values>(computed).response);
+    } else {
+        // compute()'s checks all passed above; HA2 depends on nothing secret, so it is reused.
+        std::string session_ha1;
+        std::string_view ha1 = hashed;
+        if (is_session(offered.algorithm)) {
+            session_ha1 = crypto::hex_digest(hash_of(offered.algorithm),
+                                             hashed + ":" + offered.nonce + ":" + std::string(cnonce));
+            ha1 = session_ha1;
+        }
+        expected = digest_response(offered.algorithm, ha1, offered.nonce, nc_text, cnonce, chosen,
+                                   request_hash(offered.algorithm, request.method, uri));
     }
-    if (!crypto::constant_time_equal(std::get<digest_values>(expected).response, response)) {
+    if (!crypto::constant_time_equal(expected, response)) {
         return fail(o::bad_password, "wrong response for user '" + user + "' in realm '" +
                                          config_.realm + "'", user);
     }

@@ -188,6 +188,10 @@ private:
     // H(user:realm:password), so a valid request costs two hashes instead of three. The key holds
     // the password itself: a changed password (reload, rotation) never meets an old entry.
     std::unordered_map<std::string, std::string> password_hashes_;
+    // H(method:uri) for qop auth and none (the files and methods in use; bounded like the above).
+    const std::string& request_hash(digest_algorithm algorithm, std::string_view method,
+                                    std::string_view uri);
+    std::unordered_map<std::string, std::string> request_hashes_;
 };
 
 }  // namespace common::auth
