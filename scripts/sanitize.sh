@@ -56,15 +56,20 @@ case ${1:-all} in
   build) shift; build "$@" ;;
   test) shift; build; cd "$build_dir"; ctest --output-on-failure --timeout 900 "$@" ;;
   all)
-    build
-    cd "$build_dir"
     start=$SECONDS
-    ctest --output-on-failure --timeout 900 -L 'unit|integration'
+    build
+    echo "sanitize.sh: building $build_dir took $((SECONDS - start)) s"
+    cd "$build_dir"
+    status=0
+    start=$SECONDS
+    # In order, as in the g++ build: the integration tests measure latencies.
+    ctest --output-on-failure --timeout 900 -L 'unit|integration' || status=$?
     echo "sanitize.sh: unit+integration under ASan/UBSan took $((SECONDS - start)) s"
     start=$SECONDS
-    # One fuzzer per core; each is single-threaded.
-    ctest --output-on-failure --timeout 900 -L fuzz -j "$(nproc)"
+    # One fuzzer per core; each is single-threaded. They run even when a test above failed.
+    ctest --output-on-failure --timeout 900 -L fuzz -j "$(nproc)" || status=$?
     echo "sanitize.sh: fuzz targets took $((SECONDS - start)) s"
+    exit "$status"
     ;;
   *) echo "usage: $0 [all|configure|build [target]|test [ctest args]]" >&2; exit 2 ;;
 esac
