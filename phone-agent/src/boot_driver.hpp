@@ -61,6 +61,9 @@ struct boot_driver_settings {
     // Keep-alive and TLS session resumption between this phone's requests (both off: one new
     // connection per request, as the phone). Resumption needs tls_cache, so the context is stable.
     common::net::connection_options connection{};
+    // With keep-alive: leave the idle connection open at the end of a run for the next one (a
+    // fleet whose phones resync within seconds); otherwise it is closed, as a phone does.
+    bool keep_idle_between_runs = false;
 };
 
 // What a phone's driver keeps from one run to the next: TLS sessions to resume and the

@@ -156,9 +156,14 @@ fleet_shard::fleet_shard(const fleet_request& req, std::size_t first, std::size_
       tls_cache_(std::make_unique<tls_context_cache>()),
       common_settings_(std::make_unique<boot_driver_settings>(
           boot_driver_settings{req.agent, std::nullopt, req.ca_file, tls_cache_.get(), req.connection})),
-      phones_(count_) {}
+      phones_(count_) {
+    // A connection idle for less than common keep-alive timeouts (Apache's 5 s) is likely still
+    // open at the next boot; longer, and keeping it would only hold a socket per idle phone.
+    common_settings_->keep_idle_between_runs =
+        req.connection.keep_alive && req.resyncs > 0 && req.resync_interval <= std::chrono::seconds(5);
+}
 
-// Phones hold TLS sessions of contexts in tls_cache_: they go first.
+// Phones hold sockets of ioc_ and TLS sessions of contexts in tls_cache_: they go first.
 fleet_shard::~fleet_shard() { phones_.clear(); }
 
 std::size_t fleet_shard::limit() const noexcept {

@@ -5,7 +5,7 @@
 // not depend on N.
 //
 // A phone between resyncs is a small slot (its schedule, running firmware, the configuration in
-// force as text, and TLS sessions when it resumes them) plus one entry in the shard's resync
+// force as text, TLS sessions and an idle connection when it keeps them) plus one entry in the shard's resync
 // queue; its state machine, driver, coroutine and buffers exist only while it boots, rebuilt for
 // each boot from the slot as a restarting phone rebuilds them from its flash.
 //

@@ -106,6 +106,30 @@ BOOST_AUTO_TEST_CASE(keep_alive_one_connection_per_phone) {
     BOOST_TEST(r.out.find("connections: " + std::to_string(requests - 10) + " reused") != std::string::npos);
 }
 
+// A phone resyncing within seconds keeps its idle connection from one boot to the next (one peer
+// address per phone over all its boots); at longer intervals each boot opens its own.
+BOOST_AUTO_TEST_CASE(keep_alive_spans_resyncs_only_when_they_are_seconds_apart) {
+    for (const auto& [interval, one_connection] : {std::pair{"300ms", true}, std::pair{"6s", false}}) {
+        BOOST_TEST_CONTEXT("--resync-interval " << interval) {
+            auto mock = start_mock(3, false);
+            temp_dir dir("fleet-opt");
+            std::vector<std::string> args{"--server", mock.http_url() + "/dms/Aastra{model}/", "--mac-start",
+                                          mac_of(0), "--count", "3", "--models", "6731i:1,9480i:1", "--firmware",
+                                          "3.2.2.1000", "--keep-alive", "--resyncs", "1", "--resync-interval",
+                                          interval, "--threshold", "provisioned>=100%"};
+            auto r = run_fleet(args, dir);
+            BOOST_TEST_REQUIRE(r.exit_code.value_or(-1) == 0, r.err);
+            BOOST_TEST(num(r.report, {"phones", "provisioned"}) == 6);
+            std::map<std::string, std::set<std::string>> peers_by_phone;
+            for (const auto& row : journal(mock)) peers_by_phone[row.ua_mac].insert(row.peer);
+            BOOST_TEST(peers_by_phone.size() == 3u);
+            for (const auto& [mac, peers] : peers_by_phone) BOOST_TEST(peers.size() == (one_connection ? 1u : 2u), mac);
+            const auto requests = num(r.report, {"throughput", "requests"});
+            BOOST_TEST(num(r.report, {"connections", "reused"}) == requests - (one_connection ? 3 : 6));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(tls_sessions_resume_across_resyncs) {
     auto mock = start_mock(4, true);
     temp_dir dir("fleet-opt");
