@@ -25,8 +25,8 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench=$repo/bench
-# shellcheck source=bench/fleet_lib.sh
-source "$bench/fleet_lib.sh"
+# shellcheck source=bench/bench_lib.sh
+source "$bench/bench_lib.sh"
 binary=$repo/build-bench/phone-agent/phone-agent
 cms_mock=$repo/build-bench/cms-mock/cms-mock
 duration=10

@@ -1,5 +1,6 @@
-# Shared helpers of the fleet benchmarks (bench/fleet_vs_wrk.sh, fleet_connections.sh,
-# fleet_storm.sh); sourced, not run. The caller sets `work` (its temp dir) before start_* calls.
+# Shared helpers of all bench scripts (bench/cms_mock_vs_nginx.sh, fleet_vs_wrk.sh,
+# fleet_connections.sh, fleet_storm.sh); sourced, not run. The caller sets `work` (its temp dir)
+# before start_* calls.
 
 die() { echo "bench: error: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
