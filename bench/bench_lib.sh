@@ -1,10 +1,28 @@
 # Shared helpers of all bench scripts (bench/cms_mock_vs_nginx.sh, fleet_vs_wrk.sh,
-# fleet_connections.sh, fleet_storm.sh); sourced, not run. The caller sets `work` (its temp dir)
-# before start_* calls.
+# fleet_connections.sh, fleet_storm.sh); sourced, not run, right after `set -euo pipefail`.
+# Sourcing sets the defaults they share; bench_workdir sets `work`, which the start_* calls need.
+# Variables cross the source boundary both ways (the callers' duration and h2load_conns, the
+# figures the helpers set), which shellcheck cannot see from here:
+# shellcheck shell=bash disable=SC2034,SC2154
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench=$repo/bench
+binary=$repo/build-bench/phone-agent/phone-agent
+cms_mock=$repo/build-bench/cms-mock/cms-mock
+server_cpu=${SERVER_CPU:-0}
+client_cpu=${CLIENT_CPU:-1}
 
 die() { echo "bench: error: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 load_avg() { cut -d" " -f1-3 /proc/loadavg; }
+# The usage text is the script's header comment, from line 2 up to `set -euo pipefail`.
+show_help() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
+bad_argument() { echo "unknown argument: $1 (see --help)" >&2; exit 2; }
+# need_built WHAT PATH: the benchmarks measure Release builds, which the tests' build/ is not.
+need_built() {
+  [[ -x $2 ]] || die "no $1 at $2; build it first:
+  APL_BUILD_DIR=build-bench scripts/build.sh -DCMAKE_BUILD_TYPE=Release"
+}
 
 ensure_packages() {
   local missing=() p
@@ -42,6 +60,23 @@ bench_cleanup() {
   stop_all
   if [[ ${KEEP_WORKDIR:-0} == 1 ]]; then log "work directory kept: $work"; else rm -rf "$work"; fi
 }
+# bench_workdir NAME: a fresh $work (/tmp/bench-NAME.XXXXXX) that the exit removes along with every
+# process in pids; load_before is the load average before the script adds any.
+bench_workdir() {
+  work=$(mktemp -d "/tmp/bench-$1.XXXXXX")
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM HUP
+  load_before=$(load_avg)
+}
+
+# raise_nofile NEED: each side of a connection benchmark holds one descriptor per connection.
+raise_nofile() {
+  local need=$1
+  (( $(ulimit -n) < need )) || return 0
+  (( $(ulimit -Hn) >= need )) || ulimit -Hn "$need" 2>/dev/null ||
+    die "RLIMIT_NOFILE hard limit $(ulimit -Hn) < $need and cannot be raised (run as root)"
+  ulimit -n "$need"
+}
 
 free_ports() {  # free_ports N: N distinct free loopback ports on one line
   python3 - "$1" <<'EOF'
@@ -54,11 +89,13 @@ EOF
 }
 
 # start_cms_mock NAME CPU ARGS...: cms-mock pinned to CPU, logs in $work/cms-NAME.*; sets
-# cms_http, cms_https (URLs, empty when off) and cms_pid.
+# cms_http, cms_https (URLs, empty when off) and cms_pid. cms_mock_prefix goes before it (a
+# diagnostic LD_PRELOAD, say).
+cms_mock_prefix=()
 start_cms_mock() {
   local name=$1 cpu=$2; shift 2
   local out=$work/cms-$name.out err=$work/cms-$name.err i
-  taskset -c "$cpu" "$cms_mock" "$@" >"$out" 2>"$err" &
+  "${cms_mock_prefix[@]}" taskset -c "$cpu" "$cms_mock" "$@" >"$out" 2>"$err" &
   cms_pid=$!
   pids+=("$cms_pid")
   for i in $(seq 1 300); do
@@ -77,6 +114,11 @@ make_certificates() {
   start_cms_mock certs 0 --state-dir "$work/state" --http off --https 127.0.0.1:0 --admin off \
     --log-level warn
   stop_all
+  make_nginx_chain
+}
+# make_nginx_chain: nginx gets the chain cms-mock sends, the leaf plus the development CA, from the
+# certificates a cms-mock wrote into $work/state.
+make_nginx_chain() {
   [[ -s $work/state/server.pem && -s $work/state/server.key && -s $work/state/ca.pem ]] ||
     die "cms-mock did not write server.pem/server.key/ca.pem into $work/state"
   if (( $(grep -c 'BEGIN CERTIFICATE' "$work/state/server.pem") > 1 )); then
@@ -123,5 +165,42 @@ print(f"{v:.4f}".rstrip("0").rstrip(".") if isinstance(v, float) else v)
 EOF
 }
 
+# wrk_result KEY OUT: the WRKRESULT line bench/wrk_report.lua printed into OUT. Sets requests,
+# dur_us, p50_us, p99_us, status (answers not 2xx/3xx) and sock (socket errors), which the caller
+# declares local; dies when no request completed.
+wrk_result() {
+  local key=$1 out=$2 line connect read write timeout_
+  line=$(grep '^WRKRESULT ' "$out") || die "wrk ($key): no result line: $(tail -5 "$out")"
+  eval "$(sed 's/^WRKRESULT //; s/duration_us=/dur_us=/; s/timeout=/timeout_=/' <<<"$line" |
+          tr ' ' '\n' | grep -E '^[a-z0-9_]+=[0-9]+$')"
+  (( requests > 0 )) || die "wrk ($key): no request completed: $(tail -5 "$out")"
+  sock=$((connect + read + write + timeout_))
+}
+
+# h2load_count URL: h2load needs a request count, and its rate differs from wrk's; a short
+# calibration run (16 requests per client, h2load_conns clients) sizes the real run to about
+# 0.85 x duration. (h2load -D with --h1 and Connection: close hangs at the end of the run.)
+h2load_count() {
+  local out=$work/h2load-calibration.out n=$((h2load_conns * 16)) r
+  timeout 30 taskset -c "$client_cpu" h2load --h1 -c"$h2load_conns" -n "$n" \
+    --header='Connection: close' "$1" >"$out" 2>&1 || die "h2load calibration failed: $(tail -3 "$out")"
+  r=$(sed -n 's/^finished in [0-9.]*m\{0,1\}s, \([0-9.]*\) req\/s.*/\1/p' "$out")
+  [[ -n $r ]] || die "h2load calibration: unreadable output: $(tail -3 "$out")"
+  awk -v r="$r" -v d="$duration" -v m="$n" 'BEGIN { n = int(r * (d - 0.5) * 0.85); print (n < m) ? m : n }'
+}
+
+# h2load_result KEY OUT: the summary of an h2load run in OUT. Sets secs, done_, succeeded, failed
+# and errored, which the caller declares local.
+h2load_result() {
+  local key=$1 out=$2
+  secs=$(sed -n 's/^finished in \([0-9.]*\)\(m\{0,1\}\)s,.*/\1 \2/p' "$out" |
+         awk '{ printf "%.3f", ($2 == "m") ? $1 / 1000 : $1 }')
+  read -r done_ succeeded failed errored < <(sed -n \
+    's/^requests: [0-9]* total, [0-9]* started, \([0-9]*\) done, \([0-9]*\) succeeded, \([0-9]*\) failed, \([0-9]*\) errored.*/\1 \2 \3 \4/p' "$out")
+  [[ -n $secs && -n $succeeded ]] || die "h2load ($key): unreadable output: $(tail -5 "$out")"
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
-verdict() { awk -v v="$1" -v g="$2" 'BEGIN { print (v >= g) ? "PASS" : "FAIL" }'; }
+# verdict VALUE OP GOAL: PASS when VALUE OP GOAL holds, OP being >= or <.
+verdict() { awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN {
+  ok = (op == ">=") ? (v >= g) : (v < g); print ok ? "PASS" : "FAIL" }'; }

@@ -19,18 +19,12 @@
 #   --record          append a dated section to bench/RESULTS.md
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bench=$repo/bench
 # shellcheck source=bench/bench_lib.sh
-source "$bench/bench_lib.sh"
-binary=$repo/build-bench/phone-agent/phone-agent
-cms_mock=$repo/build-bench/cms-mock/cms-mock
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 count=10000
 hold=20
 window=5
 record=0
-server_cpu=${SERVER_CPU:-0}
-client_cpu=${CLIENT_CPU:-1}
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -40,8 +34,8 @@ while [[ $# -gt 0 ]]; do
     --binary) binary=$2; shift 2 ;;
     --cms-mock) cms_mock=$2; shift 2 ;;
     --record) record=1; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    -h|--help) show_help ;;
+    *) bad_argument "$1" ;;
   esac
 done
 for v in count hold window; do
@@ -50,21 +44,13 @@ done
 (( window < hold )) || { echo "--storm-window must be shorter than --hold" >&2; exit 2; }
 
 ensure_packages iproute2 util-linux python3 curl
-[[ -x $binary ]] || die "no phone-agent at $binary"
-[[ -x $cms_mock ]] || die "no cms-mock at $cms_mock"
+need_built phone-agent "$binary"
+need_built cms-mock "$cms_mock"
 
-# Each side holds one descriptor per connection plus its own few dozen.
-need=$((count + 1024))
-if (( $(ulimit -n) < need )); then
-  (( $(ulimit -Hn) >= need )) || ulimit -Hn "$need" 2>/dev/null ||
-    die "RLIMIT_NOFILE hard limit $(ulimit -Hn) < $need and cannot be raised (run as root)"
-  ulimit -n "$need"
-fi
+need=$((count + 1024))  # plus each side's own few dozen descriptors
+raise_nofile "$need"
 
-work=$(mktemp -d /tmp/bench-fleet-conns.XXXXXX)
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM HUP
-load_before=$(load_avg)
+bench_workdir fleet-conns
 
 mkdir -p "$work/root"
 printf '# aastra.cfg for bench/fleet_connections.sh\ntime server disabled: 1\n' > "$work/root/aastra.cfg"

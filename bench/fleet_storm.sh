@@ -24,20 +24,14 @@
 #   --record            append a dated section to bench/RESULTS.md
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bench=$repo/bench
 # shellcheck source=bench/bench_lib.sh
-source "$bench/bench_lib.sh"
-binary=$repo/build-bench/phone-agent/phone-agent
-cms_mock=$repo/build-bench/cms-mock/cms-mock
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 count=10000
 window=30
 fw_size=64KiB
 scheme=https
 concurrency=0
 record=0
-server_cpu=${SERVER_CPU:-0}
-client_cpu=${CLIENT_CPU:-1}
 mac_base=$((0x400000))
 
 while [[ $# -gt 0 ]]; do
@@ -50,8 +44,8 @@ while [[ $# -gt 0 ]]; do
     --binary) binary=$2; shift 2 ;;
     --cms-mock) cms_mock=$2; shift 2 ;;
     --record) record=1; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    -h|--help) show_help ;;
+    *) bad_argument "$1" ;;
   esac
 done
 [[ $count =~ ^[0-9]+$ ]] && (( count > 0 && count <= 1000000 )) || { echo "--count: 1..1000000" >&2; exit 2; }
@@ -60,19 +54,12 @@ done
 [[ $scheme == https || $scheme == http ]] || { echo "--scheme: https or http" >&2; exit 2; }
 
 ensure_packages util-linux python3 curl
-[[ -x $binary ]] || die "no phone-agent at $binary"
-[[ -x $cms_mock ]] || die "no cms-mock at $cms_mock"
+need_built phone-agent "$binary"
+need_built cms-mock "$cms_mock"
 need=$((count + 1024))
-if (( $(ulimit -n) < need )); then
-  (( $(ulimit -Hn) >= need )) || ulimit -Hn "$need" 2>/dev/null ||
-    die "RLIMIT_NOFILE hard limit $(ulimit -Hn) < $need and cannot be raised (run as root)"
-  ulimit -n "$need"
-fi
+raise_nofile "$need"
 
-work=$(mktemp -d /tmp/bench-fleet-storm.XXXXXX)
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM HUP
-load_before=$(load_avg)
+bench_workdir fleet-storm
 
 # The devices table: MACs 00085D4xxxxx, login devNNNNNNN/pwNNNNNNN, one SIP line (the built-in
 # mac.cfg.template needs it).

@@ -23,17 +23,11 @@
 # Environment: SERVER_CPU, CLIENT_CPU, KEEP_WORKDIR=1 keeps the temp dir.
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bench=$repo/bench
 # shellcheck source=bench/bench_lib.sh
-source "$bench/bench_lib.sh"
-binary=$repo/build-bench/phone-agent/phone-agent
-cms_mock=$repo/build-bench/cms-mock/cms-mock
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 duration=10
 phones=64
 record=0
-server_cpu=${SERVER_CPU:-0}
-client_cpu=${CLIENT_CPU:-1}
 h2load_conns=16
 model=6731i
 firmware=3.2.2.3077
@@ -46,24 +40,21 @@ while [[ $# -gt 0 ]]; do
     --cms-mock) cms_mock=$2; shift 2 ;;
     --phones) phones=$2; shift 2 ;;
     --record) record=1; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    -h|--help) show_help ;;
+    *) bad_argument "$1" ;;
   esac
 done
 [[ $duration =~ ^[0-9]+$ ]] && (( duration >= 1 && duration <= 30 )) || { echo "--duration: 1..30" >&2; exit 2; }
 [[ $phones =~ ^[0-9]+$ ]] && (( phones >= 1 && phones <= 4096 )) || { echo "--phones: 1..4096" >&2; exit 2; }
 
 ensure_packages nginx wrk nghttp2-client openssl util-linux python3 curl
-[[ -x $binary ]] || die "no phone-agent at $binary (APL_BUILD_DIR=build-bench scripts/build.sh -DCMAKE_BUILD_TYPE=Release)"
-[[ -x $cms_mock ]] || die "no cms-mock at $cms_mock"
+need_built phone-agent "$binary"
+need_built cms-mock "$cms_mock"
 (( server_cpu < $(nproc) && client_cpu < $(nproc) )) || die "needs cores $server_cpu and $client_cpu"
 
-work=$(mktemp -d /tmp/bench-fleet-wrk.XXXXXX)
-chmod 755 "$work"
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM HUP
+bench_workdir fleet-wrk
+chmod 755 "$work"  # nginx's workers may run as www-data
 started=$SECONDS
-load_before=$(load_avg)
 
 # ---- the tree: three 2 KiB .cfg files per phone, valid Aastra syntax ------------------------------
 # pad_cfg FILE LINES...: the lines, then comment lines up to exactly 2048 bytes.
@@ -125,13 +116,9 @@ run_wrk() {
   timed "$key" "$out" "$out.err" timeout $((duration + 30)) taskset -c "$client_cpu" wrk -t1 -c"$phones" \
     -d"${duration}s" --timeout 5s -s "$bench/wrk_report.lua" "$@" "$url" ||
     die "wrk ($key) failed: $(tail -5 "$out" "$out.err")"
-  local line requests dur_us p50_us p99_us connect read write status timeout_
-  line=$(grep '^WRKRESULT ' "$out") || die "wrk ($key): no result line: $(tail -5 "$out")"
-  eval "$(sed 's/^WRKRESULT //; s/duration_us=/dur_us=/; s/timeout=/timeout_=/' <<<"$line" |
-          tr ' ' '\n' | grep -E '^[a-z0-9_]+=[0-9]+$')"
-  (( requests > 0 )) || die "wrk ($key): no request completed"
+  local requests dur_us p50_us p99_us status sock
+  wrk_result "$key" "$out"
   (( status * 100 <= requests )) || die "wrk ($key): $status of $requests answers were not 2xx"
-  local sock=$((connect + read + write + timeout_))
   (( sock * 100 <= requests )) || die "wrk ($key): $sock socket errors for $requests requests"
   rps[$key]=$(awk -v n="$requests" -v d="$dur_us" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
   note_cpu "$key" "$requests"
@@ -144,22 +131,12 @@ run_wrk() {
 
 # run_h2load KEY URL: h2load --h1 -c16 with Connection: close, sized by a calibration run.
 run_h2load() {
-  local key=$1 url=$2 out=$work/h2load-$1.out n r
-  timeout 30 taskset -c "$client_cpu" h2load --h1 -c"$h2load_conns" -n $((h2load_conns * 16)) \
-    --header='Connection: close' "$url" >"$out" 2>&1 || die "h2load calibration failed: $(tail -3 "$out")"
-  r=$(sed -n 's/^finished in [0-9.]*m\{0,1\}s, \([0-9.]*\) req\/s.*/\1/p' "$out")
-  [[ -n $r ]] || die "h2load calibration: unreadable output"
-  n=$(awk -v r="$r" -v d="$duration" -v m=$((h2load_conns * 16)) \
-      'BEGIN { n = int(r * (d - 0.5) * 0.85); print (n < m) ? m : n }')
-  # (h2load -D with --h1 and Connection: close hangs at the end of the run, hence -n.)
+  local key=$1 url=$2 out=$work/h2load-$1.out n
+  n=$(h2load_count "$url")
   timed "$key" "$out" "$out.err" timeout $((duration * 3 + 30)) taskset -c "$client_cpu" h2load --h1 \
     -c"$h2load_conns" -n "$n" --header='Connection: close' "$url" || die "h2load ($key) failed or hung: $(tail -5 "$out")"
   local secs done_ succeeded failed errored
-  secs=$(sed -n 's/^finished in \([0-9.]*\)\(m\{0,1\}\)s,.*/\1 \2/p' "$out" |
-         awk '{ printf "%.3f", ($2 == "m") ? $1 / 1000 : $1 }')
-  read -r done_ succeeded failed errored < <(sed -n \
-    's/^requests: [0-9]* total, [0-9]* started, \([0-9]*\) done, \([0-9]*\) succeeded, \([0-9]*\) failed, \([0-9]*\) errored.*/\1 \2 \3 \4/p' "$out")
-  [[ -n $secs && -n $succeeded ]] || die "h2load ($key): unreadable output: $(tail -5 "$out")"
+  h2load_result "$key" "$out"
   (( succeeded > 0 && (failed + errored) * 100 <= done_ + 1 )) ||
     die "h2load ($key): $succeeded succeeded, $failed failed, $errored errored"
   rps[$key]=$(awk -v n="$succeeded" -v d="$secs" 'BEGIN { printf "%.0f", n / d }')
@@ -216,8 +193,8 @@ best_close=${rps[wrk.close]}; best_name=wrk
 (( ${rps[h2load.close]} > best_close )) && { best_close=${rps[h2load.close]}; best_name=h2load; }
 r_ka=$(ratio "${rps[fleet.keepalive]}" "${rps[wrk.keepalive]}")
 r_tls=$(ratio "${rps[fleet.https]}" "$best_close")
-g_ka=$(verdict "$r_ka" 1.0)
-g_tls=$(verdict "$r_tls" 1.0)
+g_ka=$(verdict "$r_ka" ">=" 1.0)
+g_tls=$(verdict "$r_tls" ">=" 1.0)
 echo
 echo "goals (fleet / other generator, same nginx, same run)"
 printf '  %-4s keep-alive: fleet %s vs wrk %s req/s = %sx (goal >= 1.0)\n' "$g_ka" \
