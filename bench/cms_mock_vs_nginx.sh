@@ -26,14 +26,11 @@
 # Environment: SERVER_CPU, CLIENT_CPU (cores, default 0 and 1), KEEP_WORKDIR=1 keeps the temp dir.
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bench=$repo/bench
-cms_mock=$repo/build-bench/cms-mock/cms-mock
+# shellcheck source=bench/bench_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 duration=10
 record=0
 shim=0
-server_cpu=${SERVER_CPU:-0}
-client_cpu=${CLIENT_CPU:-1}
 conns=64
 h2load_conns=16
 
@@ -43,140 +40,50 @@ while [[ $# -gt 0 ]]; do
     --cms-mock) cms_mock=$2; shift 2 ;;
     --record) record=1; shift ;;
     --nodelay-shim) shim=1; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    -h|--help) show_help ;;
+    *) bad_argument "$1" ;;
   esac
 done
 if ! [[ $duration =~ ^[0-9]+$ ]] || (( duration < 1 || duration > 10 )); then
   echo "--duration must be 1..10 seconds" >&2; exit 2
 fi
 
-die() { echo "bench: error: $*" >&2; exit 1; }
-log() { echo "bench: $*" >&2; }
-
-# ---- dependencies ---------------------------------------------------------------------------------
-ensure_packages() {
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  (( ${#missing[@]} == 0 )) && return 0
-  local sudo=()
-  if (( EUID != 0 )); then
-    command -v sudo >/dev/null || die "missing packages ${missing[*]} and not root (no sudo)"
-    sudo=(sudo)
-  fi
-  log "installing ${missing[*]}"
-  if ! DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
-      "${missing[@]}" >/dev/null; then
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
-      "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
-  fi
-}
 ensure_packages nginx wrk nghttp2-client openssl util-linux python3 curl
 (( shim == 0 )) || ensure_packages gcc libc6-dev
 
-[[ -x $cms_mock ]] || die "no cms-mock binary at $cms_mock; build it first:
-  APL_BUILD_DIR=build-bench scripts/build.sh -DCMAKE_BUILD_TYPE=Release"
+need_built cms-mock "$cms_mock"
 ncpu=$(nproc)
 (( server_cpu < ncpu && client_cpu < ncpu )) || die "needs cores $server_cpu and $client_cpu (nproc=$ncpu)"
 [[ $server_cpu != "$client_cpu" ]] || log "warning: server and client share core $server_cpu"
 
-# ---- work directory and cleanup -------------------------------------------------------------------
-work=$(mktemp -d /tmp/bench-cms-nginx.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  local pid i
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for i in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if [[ ${KEEP_WORKDIR:-0} == 1 ]]; then log "work directory kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
+bench_workdir cms-nginx
+chmod 755 "$work"  # nginx's workers may run as www-data
 started=$SECONDS
-load_before=$(cut -d" " -f1-3 /proc/loadavg)
-mkdir -p "$work/root" "$work/state" "$work/nginx-tmp"
+mkdir -p "$work/root" "$work/state"
 head -c 2048 /dev/urandom > "$work/root/bench.bin"
 chmod 644 "$work/root/bench.bin"
 path=/bench.bin
-preload=()
 if (( shim )); then
   cc -O2 -shared -fPIC -o "$work/nodelay_shim.so" "$bench/nodelay_shim.c" -ldl ||
     die "cannot build bench/nodelay_shim.c"
-  preload=(env "LD_PRELOAD=$work/nodelay_shim.so")
+  cms_mock_prefix=(env "LD_PRELOAD=$work/nodelay_shim.so")
 fi
 
 # ---- servers --------------------------------------------------------------------------------------
-# start_cms_mock NAME: runs cms-mock with bench/cms-mock-NAME.yaml; sets cms_NAME_http/https.
-start_cms_mock() {
-  local name=$1 out=$work/cms-$1.out err=$work/cms-$1.err i
-  "${preload[@]}" taskset -c "$server_cpu" "$cms_mock" --config "$bench/cms-mock-$name.yaml" --root "$work/root" \
-    --state-dir "$work/state" --http 127.0.0.1:0 --https 127.0.0.1:0 --admin off \
-    --log-level warn >"$out" 2>"$err" &
-  local pid=$!
-  pids+=("$pid")
-  for i in $(seq 1 100); do
-    grep -qx ready "$out" 2>/dev/null && break
-    kill -0 "$pid" 2>/dev/null || die "cms-mock ($name) exited on start: $(tail -5 "$err")"
-    sleep 0.1
-  done
-  grep -qx ready "$out" || die "cms-mock ($name) not ready after 10 s: $(tail -5 "$err")"
-  local http https
-  http=$(sed -n 's|^listening \(http://[^ ]*\)$|\1|p' "$out" | head -1)
-  https=$(sed -n 's|^listening \(https://[^ ]*\)$|\1|p' "$out" | head -1)
-  [[ -n $http && -n $https ]] || die "cms-mock ($name): no listening lines in $(cat "$out")"
-  printf -v "cms_${name}_http" '%s' "$http"
-  printf -v "cms_${name}_https" '%s' "$https"
+# start_cms NAME: cms-mock with bench/cms-mock-NAME.yaml on both schemes (sets cms_http/https).
+start_cms() {
+  local name=$1
+  start_cms_mock "$name" "$server_cpu" --config "$bench/cms-mock-$name.yaml" --root "$work/root" \
+    --state-dir "$work/state" --http 127.0.0.1:0 --https 127.0.0.1:0 --admin off --log-level warn
+  [[ -n $cms_http && -n $cms_https ]] || die "cms-mock ($name): no listening lines in $(cat "$work/cms-$name.out")"
 }
 
-start_cms_mock plain
-start_cms_mock digest
-[[ -s $work/state/server.pem && -s $work/state/server.key && -s $work/state/ca.pem ]] ||
-  die "cms-mock did not write server.pem/server.key/ca.pem into its state directory"
-
-# nginx gets the same chain cms-mock sends: the leaf plus the development CA.
-if (( $(grep -c 'BEGIN CERTIFICATE' "$work/state/server.pem") > 1 )); then
-  cp "$work/state/server.pem" "$work/nginx-chain.pem"
-else
-  cat "$work/state/server.pem" "$work/state/ca.pem" > "$work/nginx-chain.pem"
-fi
-
-read -r nginx_http_port nginx_https_port < <(python3 - <<'EOF'
-import socket
-socks = [socket.socket() for _ in range(2)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])
-EOF
-)
-user_line=""
-if (( EUID == 0 )); then
-  if id www-data >/dev/null 2>&1; then user_line="user www-data;"; else user_line="user root;"; fi
-fi
-sed -e "s|@USER_LINE@|$user_line|" -e "s|@WORKDIR@|$work|g" -e "s|@ROOT@|$work/root|" \
-    -e "s|@CERT@|$work/nginx-chain.pem|" -e "s|@KEY@|$work/state/server.key|" \
-    -e "s|@PORT_HTTP@|$nginx_http_port|" -e "s|@PORT_HTTPS@|$nginx_https_port|" \
-    "$bench/nginx.conf.in" > "$work/nginx.conf"
-nginx -t -p "$work" -c "$work/nginx.conf" -e "$work/nginx-error.log" >"$work/nginx-t.log" 2>&1 ||
-  die "nginx -t: $(tail -5 "$work/nginx-t.log")"
-taskset -c "$server_cpu" nginx -p "$work" -c "$work/nginx.conf" -e "$work/nginx-error.log" \
-  >"$work/nginx.out" 2>&1 &
-nginx_pid=$!
-pids+=("$nginx_pid")
-nginx_http=http://127.0.0.1:$nginx_http_port
-nginx_https=https://127.0.0.1:$nginx_https_port
-for i in $(seq 1 100); do
-  curl -sf -o /dev/null "$nginx_http$path" && break
-  kill -0 "$nginx_pid" 2>/dev/null || die "nginx exited on start: $(tail -5 "$work/nginx-error.log")"
-  sleep 0.1
-done
+start_cms plain
+cms_plain_http=$cms_http cms_plain_https=$cms_https
+start_cms digest
+cms_digest_http=$cms_http
+make_nginx_chain
+start_nginx "$work/root" "$server_cpu"
 
 # Sanity: both servers serve the same bytes over HTTP and HTTPS (verified against the dev CA), with
 # the same certificate; the Digest instance challenges.
@@ -212,13 +119,8 @@ run_wrk() {
       --timeout 5s -s "$bench/wrk_report.lua" "$@" "$url" >"$out" 2>&1; then
     die "wrk ($key) failed: $(tail -5 "$out")"
   fi
-  local line
-  line=$(grep '^WRKRESULT ' "$out") || die "wrk ($key): no result line: $(tail -5 "$out")"
-  local requests dur_us p50_us p99_us connect read write status timeout_
-  eval "$(sed 's/^WRKRESULT //; s/duration_us=/dur_us=/; s/timeout=/timeout_=/' <<<"$line" |
-          tr ' ' '\n' | grep -E '^[a-z0-9_]+=[0-9]+$')"
-  (( requests > 0 )) || die "wrk ($key): no requests completed: $(tail -5 "$out")"
-  local sock=$((connect + read + write + timeout_))
+  local requests dur_us p50_us p99_us status sock
+  wrk_result "$key" "$out"
   if [[ $expect == 200 ]]; then
     (( status * 100 <= requests )) || die "wrk ($key): $status of $requests answers were not 2xx/3xx"
     (( sock * 100 <= requests )) || die "wrk ($key): $sock socket errors for $requests requests: $(grep -i error "$out")"
@@ -234,9 +136,9 @@ run_wrk() {
     "${p99[$key]}" "${errs[$key]}"
 }
 
-# run_h2load KEY URL COUNT: h2load --h1 -n COUNT, a new TLS connection per request (the server
-# closes after each answer and h2load reconnects). Sets rps/ok[KEY] (h2load has no percentiles).
-# (h2load -D with --h1 and Connection: close hangs at the end of the run, hence -n.)
+# run_h2load KEY URL COUNT: h2load --h1 -n COUNT (see h2load_count), a new TLS connection per
+# request (the server closes after each answer and h2load reconnects). Sets rps/ok[KEY] (h2load
+# has no percentiles).
 run_h2load() {
   local key=$1 url=$2 count=$3
   local out=$work/h2load-$key.out
@@ -245,11 +147,7 @@ run_h2load() {
     die "h2load ($key) failed or hung: $(grep -v progress "$out" | tail -5)"
   fi
   local secs done_ succeeded failed errored
-  secs=$(sed -n 's/^finished in \([0-9.]*\)\(m\{0,1\}\)s,.*/\1 \2/p' "$out" |
-         awk '{ printf "%.3f", ($2 == "m") ? $1 / 1000 : $1 }')
-  read -r done_ succeeded failed errored < <(sed -n \
-    's/^requests: [0-9]* total, [0-9]* started, \([0-9]*\) done, \([0-9]*\) succeeded, \([0-9]*\) failed, \([0-9]*\) errored.*/\1 \2 \3 \4/p' "$out")
-  [[ -n $secs && -n $succeeded ]] || die "h2load ($key): unreadable output: $(tail -5 "$out")"
+  h2load_result "$key" "$out"
   (( succeeded > 0 )) || die "h2load ($key): no request succeeded: $(tail -8 "$out")"
   (( (failed + errored) * 100 <= done_ + 1 )) || die "h2load ($key): $failed failed, $errored errored of $done_"
   local non2xx
@@ -264,18 +162,6 @@ run_h2load() {
   order+=("$key")
   printf '  %-28s %10s req/s  n=%s in %ss, %s  (%s)\n' "$key" "${rps[$key]}" "$count" "$secs" \
     "${note[$key]}" "${errs[$key]}"
-}
-
-# h2load_count URL: h2load needs a request count, and its rate differs from wrk's; a short
-# calibration run (16 requests per client) sizes the real run to about 0.85 x duration.
-h2load_count() {
-  local out=$work/h2load-calibration.out n=$((h2load_conns * 16))
-  timeout 20 taskset -c "$client_cpu" h2load --h1 -c"$h2load_conns" -n "$n" \
-    --header='Connection: close' "$1" >"$out" 2>&1 || die "h2load calibration failed: $(tail -3 "$out")"
-  local r
-  r=$(sed -n 's/^finished in [0-9.]*m\{0,1\}s, \([0-9.]*\) req\/s.*/\1/p' "$out")
-  [[ -n $r ]] || die "h2load calibration: unreadable output: $(tail -3 "$out")"
-  awk -v r="$r" -v d="$duration" -v m="$n" 'BEGIN { n = int(r * (d - 0.5) * 0.85); print (n < m) ? m : n }'
 }
 
 echo "1. keep-alive HTTP (wrk -t1 -c$conns -d${duration}s, 2 KiB file)"
@@ -304,9 +190,6 @@ python3 "$bench/digest_headers.py" --url "$cms_digest_http$path" --count "$count
 BENCH_DIGEST_FILE=$work/digest.txt run_wrk cms-mock.lua.digest 200 "$cms_digest_http$path"
 
 # ---- ratios and goals -----------------------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-verdict() { awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN {
-  ok = (op == ">=") ? (v >= g) : (v < g); print ok ? "PASS" : "FAIL" }'; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'; }
 
 r_http=$(ratio "${rps[cms-mock.http]}" "${rps[nginx.http]}")
