@@ -236,12 +236,21 @@ std::string digest_userhash(digest_algorithm algorithm, std::string_view usernam
     return crypto::hex_digest(hash_of(algorithm), join({username, realm}));
 }
 
+std::string digest_password_hash(digest_algorithm algorithm, std::string_view username, std::string_view realm,
+                                 std::string_view password) {
+    return crypto::hex_digest(hash_of(algorithm), join({username, realm, password}));
+}
+
+std::string digest_ha1_from_hash(digest_algorithm algorithm, std::string_view password_hash,
+                                 std::string_view nonce, std::string_view cnonce) {
+    if (!is_session(algorithm)) return std::string(password_hash);
+    return crypto::hex_digest(hash_of(algorithm), join({password_hash, nonce, cnonce}));
+}
+
 std::string digest_ha1(digest_algorithm algorithm, std::string_view username, std::string_view realm,
                        std::string_view password, std::string_view nonce, std::string_view cnonce) {
-    const auto hash = hash_of(algorithm);
-    auto ha1 = crypto::hex_digest(hash, join({username, realm, password}));
-    if (!is_session(algorithm)) return ha1;
-    return crypto::hex_digest(hash, join({ha1, nonce, cnonce}));
+    return digest_ha1_from_hash(algorithm, digest_password_hash(algorithm, username, realm, password), nonce,
+                                cnonce);
 }
 
 std::string digest_ha2(digest_algorithm algorithm, qop chosen, std::string_view method,
@@ -261,9 +270,8 @@ std::string digest_response(digest_algorithm algorithm, std::string_view ha1, st
 
 digest_result<digest_values> compute(const digest_challenge& offered, std::string_view username,
                                      std::string_view password, const digest_request& request) {
-    const auto password_hash = crypto::hex_digest(hash_of(offered.algorithm),
-                                                  join({username, offered.realm, password}));
-    return compute_from_password_hash(offered, password_hash, request);
+    return compute_from_password_hash(offered, digest_password_hash(offered.algorithm, username, offered.realm, password),
+                                      request);
 }
 
 digest_result<digest_values> compute_from_password_hash(const digest_challenge& offered,
@@ -291,10 +299,7 @@ digest_result<digest_values> compute_from_password_hash(const digest_challenge& 
                                                            request.entity_body)
                                       : std::string();
     digest_values out;
-    out.ha1 = is_session(offered.algorithm)
-                  ? crypto::hex_digest(hash_of(offered.algorithm),
-                                       join({password_hash, offered.nonce, request.cnonce}))
-                  : std::string(password_hash);
+    out.ha1 = digest_ha1_from_hash(offered.algorithm, password_hash, offered.nonce, request.cnonce);
     out.ha2 = digest_ha2(offered.algorithm, request.chosen, request.method, request.uri, body_hash);
     out.response = digest_response(offered.algorithm, out.ha1, offered.nonce, request.nc,
                                    request.cnonce, request.chosen, out.ha2);

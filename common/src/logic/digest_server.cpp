@@ -274,8 +274,7 @@ const std::string& digest_verifier::password_hash(digest_algorithm algorithm, st
     if (const auto found = password_hashes_.find(key); found != password_hashes_.end()) return found->second;
     // One entry per user and password in use; a config with more devices than this recycles it.
     if (password_hashes_.size() >= 4096) password_hashes_.clear();
-    std::string value = crypto::hex_digest(hash_of(algorithm), std::string(user) + ":" + config_.realm + ":" +
-                                                                   std::string(password));
+    std::string value = digest_password_hash(algorithm, user, config_.realm, password);
     return password_hashes_.emplace(std::move(key), std::move(value)).first->second;
 }
 
@@ -455,13 +454,7 @@ digest_verification digest_verifier::verify(const credentials& creds,
         expected = std::move(std::get<digest_values>(computed).response);
     } else {
         // compute()'s checks all passed above; HA2 depends on nothing secret, so it is reused.
-        std::string session_ha1;
-        std::string_view ha1 = hashed;
-        if (is_session(offered.algorithm)) {
-            session_ha1 = crypto::hex_digest(hash_of(offered.algorithm),
-                                             hashed + ":" + offered.nonce + ":" + std::string(cnonce));
-            ha1 = session_ha1;
-        }
+        const auto ha1 = digest_ha1_from_hash(offered.algorithm, hashed, offered.nonce, cnonce);
         expected = digest_response(offered.algorithm, ha1, offered.nonce, nc_text, cnonce, chosen,
                                    request_hash(offered.algorithm, request.method, uri));
     }

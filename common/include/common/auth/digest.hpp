@@ -83,6 +83,11 @@ std::string digest_userhash(digest_algorithm algorithm, std::string_view usernam
 // 1649), otherwise H(user:realm:password).
 std::string digest_ha1(digest_algorithm algorithm, std::string_view username, std::string_view realm,
                        std::string_view password, std::string_view nonce, std::string_view cnonce);
+// The two halves of digest_ha1, for a server that keeps H(user:realm:password) per user.
+std::string digest_password_hash(digest_algorithm algorithm, std::string_view username, std::string_view realm,
+                                 std::string_view password);
+std::string digest_ha1_from_hash(digest_algorithm algorithm, std::string_view password_hash,
+                                 std::string_view nonce, std::string_view cnonce);
 // auth-int: H(method:uri:body_hash) where body_hash is H(entity-body) in hex; else H(method:uri).
 std::string digest_ha2(digest_algorithm algorithm, qop chosen, std::string_view method,
                        std::string_view uri, std::string_view body_hash);
