@@ -59,9 +59,9 @@ ncpu=$(nproc)
 bench_workdir cms-nginx
 chmod 755 "$work"  # nginx's workers may run as www-data
 started=$SECONDS
-mkdir -p "$work/root" "$work/state"
-head -c 2048 /dev/urandom > "$work/root/bench.bin"
-chmod 644 "$work/root/bench.bin"
+mkdir -p "$work/docroot" "$work/state"
+head -c 2048 /dev/urandom > "$work/docroot/bench.bin"
+chmod 644 "$work/docroot/bench.bin"
 path=/bench.bin
 if (( shim )); then
   cc -O2 -shared -fPIC -o "$work/nodelay_shim.so" "$bench/nodelay_shim.c" -ldl ||
@@ -73,7 +73,7 @@ fi
 # start_cms NAME: cms-mock with bench/cms-mock-NAME.yaml on both schemes (sets cms_http/https).
 start_cms() {
   local name=$1
-  start_cms_mock "$name" "$server_cpu" --config "$bench/cms-mock-$name.yaml" --root "$work/root" \
+  start_cms_mock "$name" "$server_cpu" --config "$bench/cms-mock-$name.yaml" --root "$work/docroot" \
     --state-dir "$work/state" --http 127.0.0.1:0 --https 127.0.0.1:0 --admin off --log-level warn
   [[ -n $cms_http && -n $cms_https ]] || die "cms-mock ($name): no listening lines in $(cat "$work/cms-$name.out")"
 }
@@ -83,13 +83,13 @@ cms_plain_http=$cms_http cms_plain_https=$cms_https
 start_cms digest
 cms_digest_http=$cms_http
 make_nginx_chain
-start_nginx "$work/root" "$server_cpu"
+start_nginx "$work/docroot" "$server_cpu"
 
 # Sanity: both servers serve the same bytes over HTTP and HTTPS (verified against the dev CA), with
 # the same certificate; the Digest instance challenges.
 for url in "$cms_plain_http" "$cms_plain_https" "$nginx_http" "$nginx_https"; do
   curl -sf --cacert "$work/state/ca.pem" -o "$work/got" "$url$path" || die "GET $url$path failed"
-  cmp -s "$work/got" "$work/root/bench.bin" || die "GET $url$path: wrong body"
+  cmp -s "$work/got" "$work/docroot/bench.bin" || die "GET $url$path: wrong body"
 done
 fingerprint() {
   openssl s_client -connect "${1#https://}" -servername localhost </dev/null 2>/dev/null |

@@ -52,10 +52,10 @@ raise_nofile "$need"
 
 bench_workdir fleet-conns
 
-mkdir -p "$work/root"
-printf '# aastra.cfg for bench/fleet_connections.sh\ntime server disabled: 1\n' > "$work/root/aastra.cfg"
-printf '# 6731i.cfg\nfirmware version: 3.2.2.3077\n' > "$work/root/6731i.cfg"
-printf '# every phone'"'"'s <MAC>.cfg\nsip line1 screen name: bench\n' > "$work/root/default.cfg"
+mkdir -p "$work/docroot"
+printf '# aastra.cfg for bench/fleet_connections.sh\ntime server disabled: 1\n' > "$work/docroot/aastra.cfg"
+printf '# 6731i.cfg\nfirmware version: 3.2.2.3077\n' > "$work/docroot/6731i.cfg"
+printf '# every phone'"'"'s <MAC>.cfg\nsip line1 screen name: bench\n' > "$work/docroot/default.cfg"
 cat > "$work/cms.yaml" <<EOF
 log_level: warn
 fallback_profile: default.cfg
@@ -71,7 +71,7 @@ limits:
   write_timeout: $((hold + 60))s
   journal_size: 1000
 EOF
-start_cms_mock held "$server_cpu" --config "$work/cms.yaml" --root "$work/root" --state-dir "$work/state" \
+start_cms_mock held "$server_cpu" --config "$work/cms.yaml" --root "$work/docroot" --state-dir "$work/state" \
   --http 127.0.0.1:0 --https off --admin off
 port=${cms_http##*:}
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$cms_http/6731i.cfg")

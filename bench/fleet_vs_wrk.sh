@@ -73,7 +73,7 @@ assert len(text) == 2048, len(text)
 open(path, "w").write(text)
 EOF
 }
-root=$work/root
+root=$work/docroot
 mkdir -p "$root"
 pad_cfg "$root/aastra.cfg" "# aastra.cfg for bench/fleet_vs_wrk.sh" "time server disabled: 1"
 pad_cfg "$root/$model.cfg" "# $model.cfg" "firmware version: $firmware"
