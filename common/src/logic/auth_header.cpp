@@ -3,6 +3,7 @@
 // is looked at a bounded number of times (at most twice, by the look-aheads below).
 #include "common/auth/auth_header.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -57,41 +58,70 @@ std::string describe(char c) {
 
 std::string quote_name(std::string_view s) { return "'" + std::string(s) + "'"; }
 
+// qdtext, as a table: the bytes a quoted-string's plain run may hold (anything but DQUOTE,
+// backslash and CTLs other than HTAB). The common value has no escape and is found in one scan.
+constexpr std::array<bool, 256> qdtext_table = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        const bool ctl = c < 0x20 || c == 0x7f;
+        t[static_cast<std::size_t>(c)] = c != '"' && c != '\\' && (!ctl || c == '\t');
+    }
+    return t;
+}();
+
+// One challenge or credentials item as found in the input; its parameters are
+// params[first, last) of the parser's parameter storage.
+struct item_desc {
+    std::string_view scheme;
+    std::optional<std::string_view> token68;
+    std::size_t first = 0;
+    std::size_t last = 0;
+};
+
+// Parses into views: parameters go to caller-provided storage of max_params slots (the limit
+// enforced below), unescaped quoted values to a buffer the size of the input, allocated on the
+// first escape (unescaping only ever shortens, so it cannot overflow).
 class parser {
 public:
-    explicit parser(std::string_view input) : in_(input) {}
+    parser(std::string_view input, std::span<auth_param_view, max_params> params,
+           std::unique_ptr<char[]>& unescaped)
+        : in_(input), params_(params), unescaped_(unescaped) {}
 
-    // `single` selects Authorization semantics: exactly one item.
-    parse_result<std::vector<auth_item>> run(bool single) {
+    // `single` selects Authorization semantics: exactly one item. `emit` gets each item in turn.
+    template <class Emit>
+    bool run(bool single, Emit&& emit) {
         if (in_.size() > max_header_value) {
-            return parse_error{max_header_value, "value is " + std::to_string(in_.size()) +
-                                                     " bytes, the limit is " +
-                                                     std::to_string(max_header_value)};
+            return fail(max_header_value, "value is " + std::to_string(in_.size()) +
+                                              " bytes, the limit is " +
+                                              std::to_string(max_header_value));
         }
-        std::vector<auth_item> items;
         skip_separators();
         if (at_end()) {
-            return parse_error{pos_, single ? "no credentials (empty value)"
-                                            : "no challenge (empty list)"};
+            return fail(pos_, single ? "no credentials (empty value)" : "no challenge (empty list)");
         }
+        std::size_t items = 0;
         while (!at_end()) {
-            if (single && !items.empty()) {
+            if (single && items > 0) {
                 const std::size_t start = pos_;
                 const std::string_view name = scan_token(pos_);
-                return parse_error{start, "second auth-scheme " + quote_name(name) +
-                                              " in credentials, only one is allowed (or a "
-                                              "parameter without '=')"};
+                return fail(start, "second auth-scheme " + quote_name(name) +
+                                       " in credentials, only one is allowed (or a "
+                                       "parameter without '=')");
             }
-            if (items.size() == max_params) {
-                return parse_error{pos_, "more than " + std::to_string(max_params) +
-                                             " challenges"};
+            if (items == max_params) {
+                return fail(pos_, "more than " + std::to_string(max_params) + " challenges");
             }
-            auth_item item;
-            if (!parse_item(item)) return std::move(*error_);
-            items.push_back(std::move(item));
+            item_desc item;
+            item.first = param_count_;
+            if (!parse_item(item)) return false;
+            item.last = param_count_;
+            emit(item);
+            ++items;
         }
-        return items;
+        return true;
     }
+
+    parse_error take_error() { return std::move(*error_); }
 
 private:
     bool at_end() const noexcept { return pos_ >= in_.size(); }
@@ -127,7 +157,7 @@ private:
 
     // challenge = auth-scheme [ 1*SP ( token68 / #auth-param ) ]; on success `pos_` is at the
     // end or at the first byte of the next challenge's scheme.
-    bool parse_item(auth_item& item) {
+    bool parse_item(item_desc& item) {
         const std::size_t start = pos_;
         const std::string_view scheme = read_token();
         if (scheme.empty()) {
@@ -135,7 +165,6 @@ private:
             return fail(start, "expected an auth-scheme, found " + found());
         }
         item.scheme = scheme;
-        item.params.reserve(12);
         // What came last, for error messages only: built into a string on failure, not per element.
         std::string_view last_kind = "auth-scheme ";
         std::string_view last_name = scheme;
@@ -147,10 +176,9 @@ private:
                 if (try_token68(item)) {
                     last_kind = "token68 of auth-scheme ";
                 } else {
-                    const std::size_t name_at = pos_;
-                    if (!parse_param(item)) return false;
+                    if (!parse_param()) return false;
                     last_kind = "parameter ";
-                    last_name = scan_token(name_at);  // a view of the input, not of `item`
+                    last_name = params_[param_count_ - 1].name;
                 }
             }
         } else if (!at_end() && peek() != ',') {
@@ -182,15 +210,14 @@ private:
                 return fail(pos_, "parameter " + quote_name(name) + " follows the " + last() +
                                       " (a parameter without '='?)");
             }
-            const std::size_t name_at = pos_;
-            if (!parse_param(item)) return false;
+            if (!parse_param()) return false;
             last_kind = "parameter ";
-            last_name = scan_token(name_at);
+            last_name = params_[param_count_ - 1].name;
         }
     }
 
     // Only a token68 when followed by OWS and then the end or a comma; `a=b` is a parameter.
-    bool try_token68(auth_item& item) {
+    bool try_token68(item_desc& item) {
         std::size_t end = pos_;
         while (end < in_.size() && is_token68_char(in_[end])) ++end;
         if (end == pos_) return false;
@@ -198,13 +225,13 @@ private:
         std::size_t next = end;
         while (next < in_.size() && is_ows(in_[next])) ++next;
         if (next < in_.size() && in_[next] != ',') return false;
-        item.token68 = std::string(in_.substr(pos_, end - pos_));
+        item.token68 = in_.substr(pos_, end - pos_);
         pos_ = end;
         return true;
     }
 
     // auth-param = token BWS "=" BWS ( token / quoted-string )
-    bool parse_param(auth_item& item) {
+    bool parse_param() {
         const std::size_t start = pos_;
         const std::string_view name = read_token();
         if (name.empty()) {
@@ -218,44 +245,51 @@ private:
         }
         ++pos_;
         skip_ows();
-        if (++param_count_ > max_params) {
+        if (param_count_ == max_params) {
             return fail(start, "more than " + std::to_string(max_params) + " parameters (at " +
                                    quote_name(name) + ")");
         }
-        auth_param param;
+        auth_param_view param;
         param.name = name;
         if (!at_end() && peek() == '"') {
             param.quoted = true;
             if (!read_quoted(name, param.value)) return false;
         } else {
-            const std::string_view value = read_token();
-            if (value.empty()) {
+            param.value = read_token();
+            if (param.value.empty()) {
                 return fail(pos_, "parameter " + quote_name(name) +
                                       " has no value (expected a token or quoted-string, found " +
                                       found() + ")");
             }
-            param.value = value;
         }
-        item.params.push_back(std::move(param));
+        params_[param_count_++] = param;
         return true;
     }
 
     // quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE; the escapes are removed.
-    bool read_quoted(std::string_view name, std::string& out) {
+    bool read_quoted(std::string_view name, std::string_view& out) {
         const std::size_t open = pos_;
         ++pos_;
-        while (!at_end()) {
-            // Plain qdtext runs are copied at once; only quotes, escapes and CTLs stop the scan.
-            std::size_t run = pos_;
-            while (run < in_.size() && in_[run] != '"' && in_[run] != '\\' && (!is_ctl(in_[run]) || in_[run] == '\t')) {
-                ++run;
-            }
-            out.append(in_.substr(pos_, run - pos_));
+        std::size_t run = pos_;
+        while (run < in_.size() && qdtext_table[static_cast<unsigned char>(in_[run])]) ++run;
+        if (run < in_.size() && in_[run] == '"') {
+            out = in_.substr(pos_, run - pos_);
+            pos_ = run + 1;
+            return true;
+        }
+        // An escape, a CTL or the end: the value is rebuilt without its backslashes.
+        if (!unescaped_) unescaped_ = std::make_unique_for_overwrite<char[]>(in_.size());
+        char* const begin = unescaped_.get() + unescaped_used_;
+        char* end = begin;
+        for (;;) {
+            end = std::copy(in_.data() + pos_, in_.data() + run, end);
             pos_ = run;
             if (at_end()) break;
             const char c = peek();
             if (c == '"') {
                 ++pos_;
+                out = std::string_view(begin, static_cast<std::size_t>(end - begin));
+                unescaped_used_ += out.size();
                 return true;
             }
             if (c == '\\') {
@@ -268,25 +302,37 @@ private:
                     return fail(pos_ + 1, describe(escaped) + " escaped in quoted-string of "
                                           "parameter " + quote_name(name));
                 }
-                out.push_back(escaped);
+                *end++ = escaped;
                 pos_ += 2;
-                continue;
-            }
-            if (is_ctl(c) && c != '\t') {
+            } else {
                 return fail(pos_, describe(c) + " in quoted-string of parameter " +
                                       quote_name(name));
             }
-            out.push_back(c);
-            ++pos_;
+            run = pos_;
+            while (run < in_.size() && qdtext_table[static_cast<unsigned char>(in_[run])]) ++run;
         }
         return fail(open, "unterminated quoted-string in parameter " + quote_name(name));
     }
 
     std::string_view in_;
+    std::span<auth_param_view, max_params> params_;
+    std::unique_ptr<char[]>& unescaped_;
+    std::size_t unescaped_used_ = 0;
     std::size_t pos_ = 0;
     std::size_t param_count_ = 0;
     std::optional<parse_error> error_;
 };
+
+auth_item owned_item(const item_desc& d, std::span<const auth_param_view> params) {
+    auth_item item;
+    item.scheme = d.scheme;
+    if (d.token68) item.token68 = std::string(*d.token68);
+    item.params.reserve(d.last - d.first);
+    for (std::size_t i = d.first; i < d.last; ++i) {
+        item.params.push_back({std::string(params[i].name), std::string(params[i].value), params[i].quoted});
+    }
+    return item;
+}
 
 // Anything the parser above accepts back inside a quoted-string: no CTL except HTAB.
 bool is_quotable(std::string_view s) noexcept {
@@ -326,14 +372,77 @@ std::string parse_error::to_string() const {
     return "at byte " + std::to_string(offset) + ": " + message;
 }
 
+// The parser's way into credentials_view's private storage.
+class credentials_view_builder {
+public:
+    static std::optional<parse_error> parse(std::string_view value, credentials_view& out) {
+        out.scheme_ = {};
+        out.token68_.reset();
+        out.size_ = 0;
+        out.truncated_ = false;
+        out.unescaped_.reset();  // sized for another value
+        parser p(value, out.params_, out.unescaped_);
+        item_desc found;
+        if (!p.run(true, [&](const item_desc& item) { found = item; })) return p.take_error();
+        out.scheme_ = found.scheme;
+        out.token68_ = found.token68;
+        out.size_ = found.last;  // the only item: its parameters start at 0
+        return std::nullopt;
+    }
+
+    static void view(const credentials& owned, credentials_view& out) {
+        out.scheme_ = owned.scheme;
+        if (owned.token68) out.token68_ = *owned.token68;
+        for (const auth_param& p : owned.params) {
+            if (out.size_ == max_params) {
+                out.truncated_ = true;
+                break;
+            }
+            out.params_[out.size_++] = {p.name, p.value, p.quoted};
+        }
+    }
+};
+
+credentials_view::credentials_view(const credentials& owned) { credentials_view_builder::view(owned, *this); }
+
+const auth_param_view* credentials_view::find(std::string_view name) const noexcept {
+    for (const auth_param_view& p : params()) {
+        if (iequals(p.name, name)) return &p;
+    }
+    return nullptr;
+}
+
+std::size_t credentials_view::count(std::string_view name) const noexcept {
+    std::size_t n = 0;
+    for (const auth_param_view& p : params()) {
+        if (iequals(p.name, name)) ++n;
+    }
+    return n;
+}
+
+credentials credentials_view::to_owned() const {
+    return owned_item({scheme_, token68_, 0, size_}, params());
+}
+
+std::optional<parse_error> parse_credentials(std::string_view value, credentials_view& out) {
+    return credentials_view_builder::parse(value, out);
+}
+
 parse_result<std::vector<challenge>> parse_challenges(std::string_view value) {
-    return parser(value).run(false);
+    std::array<auth_param_view, max_params> params;
+    std::unique_ptr<char[]> unescaped;
+    std::vector<challenge> items;
+    parser p(value, params, unescaped);
+    if (!p.run(false, [&](const item_desc& item) { items.push_back(owned_item(item, params)); })) {
+        return p.take_error();
+    }
+    return items;
 }
 
 parse_result<credentials> parse_credentials(std::string_view value) {
-    auto result = parser(value).run(true);
-    if (auto* error = std::get_if<parse_error>(&result)) return std::move(*error);
-    return std::move(std::get<std::vector<auth_item>>(result).front());
+    credentials_view view;
+    if (auto error = parse_credentials(value, view)) return std::move(*error);
+    return view.to_owned();
 }
 
 std::optional<std::string> serialize(const auth_item& item) {

@@ -284,3 +284,131 @@ BOOST_AUTO_TEST_CASE(serialize_round_trips_every_valid_case) {
         }
     }
 }
+
+// ---------------------------------------------------------------- credentials_view
+
+namespace {
+
+bool inside(std::string_view part, std::string_view whole) {
+    return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(credentials_view_points_into_the_header_and_unescapes_apart) {
+    const std::string header =
+        R"(Digest username="Mufasa", realm="a \"b\" c", nc=00000001, uri="/x", opaque="")";
+    auth::credentials_view view;
+    const auto error = auth::parse_credentials(header, view);
+    BOOST_TEST_REQUIRE(!error.has_value(), (error ? error->to_string() : std::string()));
+    BOOST_TEST(view.scheme() == "Digest");
+    BOOST_TEST(!view.token68().has_value());
+    BOOST_TEST_REQUIRE(view.params().size() == 5u);
+    BOOST_TEST(view.find("USERNAME")->value == "Mufasa");
+    BOOST_TEST(inside(view.find("username")->value, header));
+    BOOST_TEST(inside(view.find("username")->name, header));
+    BOOST_TEST(view.find("realm")->value == R"(a "b" c)");
+    BOOST_TEST(!inside(view.find("realm")->value, header));  // rebuilt without its backslashes
+    BOOST_TEST(view.find("nc")->value == "00000001");
+    BOOST_TEST(!view.find("nc")->quoted);
+    BOOST_TEST(view.find("opaque")->value.empty());
+    BOOST_TEST(view.find("opaque")->quoted);
+
+    // Moving keeps every view valid, the unescaped ones included.
+    auth::credentials_view moved = std::move(view);
+    BOOST_TEST(moved.find("realm")->value == R"(a "b" c)");
+    BOOST_TEST(moved.find("username")->value == "Mufasa");
+}
+
+BOOST_AUTO_TEST_CASE(credentials_view_agrees_with_the_owning_parser) {
+    // Every single-item valid case gives the same struct through both entry points.
+    for (const auto& c : valid_cases) {
+        if (c.expected.size() != 1) continue;
+        BOOST_TEST_CONTEXT("input: " << c.input) {
+            auth::credentials_view view;
+            const auto error = auth::parse_credentials(c.input, view);
+            BOOST_TEST_REQUIRE(!error.has_value(), (error ? error->to_string() : std::string()));
+            BOOST_TEST((view.to_owned() == c.expected.front()));
+        }
+    }
+    // Every malformed value is refused with the same offset and message as by the owning parser.
+    for (const auto& c : invalid_cases) {
+        BOOST_TEST_CONTEXT("input: " << c.input) {
+            auth::credentials_view view;
+            const auto error = auth::parse_credentials(c.input, view);
+            BOOST_TEST_REQUIRE(error.has_value());
+            const auto owned = auth::parse_credentials(c.input);
+            BOOST_TEST_REQUIRE(std::holds_alternative<auth::parse_error>(owned));
+            BOOST_TEST(error->offset == std::get<auth::parse_error>(owned).offset);
+            BOOST_TEST(error->message == std::get<auth::parse_error>(owned).message);
+            BOOST_TEST(view.params().empty());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(credentials_view_malformed_quoting_and_values) {
+    const std::vector<invalid_case> bad = {
+        {R"(Digest nonce="abc)", 13, "unterminated quoted-string in parameter 'nonce'"},
+        {R"(Digest nonce="a\"b)", 13, "unterminated quoted-string in parameter 'nonce'"},
+        {R"(Digest nonce="a\)", 15, "ends in a lone backslash"},
+        {"Digest nonce=\"a\\\x01\"", 16, "control character 0x01 escaped"},
+        {"Digest nonce=\"a\\b\x7f\"", 17, "control character 0x7f in quoted-string"},
+        // ("Digest nonce=" alone is a token68, so the empty values follow a parameter.)
+        {R"(Digest realm="r", nonce=, a=b)", 24, "parameter 'nonce' has no value"},
+        {R"(Digest realm="r", nonce=)", 24, "parameter 'nonce' has no value"},
+        {R"(Digest nonce="x"y)", 16, "expected ',' after parameter 'nonce'"},
+        {R"(Digest ="x")", 7, "'=' without a parameter name"},
+    };
+    for (const auto& c : bad) {
+        BOOST_TEST_CONTEXT("input: " << c.input) {
+            auth::credentials_view view;
+            const auto error = auth::parse_credentials(c.input, view);
+            BOOST_TEST_REQUIRE(error.has_value());
+            BOOST_TEST(error->offset == c.offset, error->to_string());
+            BOOST_TEST(error->message.find(c.fragment) != std::string::npos, error->to_string());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(credentials_view_keeps_duplicates_for_the_scheme_to_judge) {
+    auth::credentials_view view;
+    BOOST_TEST_REQUIRE(!auth::parse_credentials(R"(Digest nonce="1", NONCE=2, nonce="\3")", view));
+    BOOST_TEST(view.count("nonce") == 3u);
+    BOOST_TEST(view.find("nonce")->value == "1");
+    BOOST_TEST(view.params()[2].value == "3");
+}
+
+BOOST_AUTO_TEST_CASE(credentials_view_can_be_reused_for_a_longer_value) {
+    // The buffer of unescaped values belongs to one parse: a second, longer one must not write
+    // past what the first allocated.
+    auth::credentials_view view;
+    BOOST_TEST_REQUIRE(!auth::parse_credentials(R"(D a="\x")", view));
+    BOOST_TEST(view.find("a")->value == "x");
+    const std::string longer = R"(Digest realm=")" + std::string(300, 'r') + R"(\"", nonce="\)" +
+                               std::string(300, 'n') + R"(")";
+    BOOST_TEST_REQUIRE(!auth::parse_credentials(longer, view));
+    BOOST_TEST(view.find("realm")->value == std::string(300, 'r') + "\"");
+    BOOST_TEST(view.find("nonce")->value == std::string(300, 'n'));
+    BOOST_TEST(view.find("a") == nullptr);
+    // A failed parse leaves nothing behind.
+    BOOST_TEST(auth::parse_credentials(R"(Digest x="y)", view).has_value());
+    BOOST_TEST(view.params().empty());
+    BOOST_TEST(view.scheme().empty());
+}
+
+BOOST_AUTO_TEST_CASE(credentials_view_of_owned_credentials) {
+    const auth::credentials owned{"Digest", std::nullopt, {q("realm", "r"), t("nc", "00000001")}};
+    const auth::credentials_view view(owned);
+    BOOST_TEST(view.scheme() == "Digest");
+    BOOST_TEST(!view.truncated());
+    BOOST_TEST((view.to_owned() == owned));
+
+    auth::credentials many{"Digest", std::nullopt, {}};
+    for (std::size_t i = 0; i <= auth::max_params; ++i) many.params.push_back(t("p" + std::to_string(i), "v"));
+    const auth::credentials_view cut(many);
+    BOOST_TEST(cut.truncated());
+    BOOST_TEST(cut.params().size() == auth::max_params);
+
+    const auth::credentials t68{"Basic", std::string("QQ=="), {}};
+    BOOST_TEST(auth::credentials_view(t68).token68().value_or("") == "QQ==");
+}

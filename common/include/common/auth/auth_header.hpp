@@ -3,11 +3,15 @@
 //
 // Pure C++: no I/O, no allocation beyond the returned strings, linear time. Values larger than
 // `max_header_value` bytes or with more than `max_params` parameters are rejected up front, so a
-// hostile peer cannot make the parser do unbounded work.
+// hostile peer cannot make the parser do unbounded work. A server checking credentials on every
+// request parses into a `credentials_view` instead, which copies nothing but unescaped values.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -62,6 +66,54 @@ using parse_result = std::variant<T, parse_error>;
 parse_result<std::vector<challenge>> parse_challenges(std::string_view value);
 // An `Authorization` value: exactly one set of credentials.
 parse_result<credentials> parse_credentials(std::string_view value);
+
+// auth_param without copies: `name` views the parsed value; `value` views it too, or, for a
+// quoted-string that held escapes, the unescaped text kept by the credentials_view.
+struct auth_param_view {
+    std::string_view name;
+    std::string_view value;  // unquoted
+    bool quoted = false;
+};
+
+// Credentials whose strings view the header value they were parsed from, which must outlive this
+// object. Move-only: the views of unescaped values point into a buffer it owns (moving keeps that
+// buffer where it is).
+class credentials_view {
+public:
+    credentials_view() = default;
+    // Views `owned`, which must outlive this object; parameters past `max_params` are left out
+    // (the parser never produces more), and `truncated()` says so.
+    explicit credentials_view(const credentials& owned);
+    credentials_view(credentials_view&&) noexcept = default;
+    credentials_view& operator=(credentials_view&&) noexcept = default;
+    credentials_view(const credentials_view&) = delete;
+    credentials_view& operator=(const credentials_view&) = delete;
+
+    std::string_view scheme() const noexcept { return scheme_; }
+    std::optional<std::string_view> token68() const noexcept { return token68_; }
+    std::span<const auth_param_view> params() const noexcept { return {params_.data(), size_}; }
+    bool truncated() const noexcept { return truncated_; }
+
+    // As auth_item::find and auth_item::count.
+    const auth_param_view* find(std::string_view name) const noexcept;
+    std::size_t count(std::string_view name) const noexcept;
+
+    credentials to_owned() const;
+
+private:
+    friend class credentials_view_builder;
+
+    std::string_view scheme_;
+    std::optional<std::string_view> token68_;
+    std::array<auth_param_view, max_params> params_{};
+    std::size_t size_ = 0;
+    bool truncated_ = false;
+    std::unique_ptr<char[]> unescaped_;  // allocated only when a quoted value had escapes
+};
+
+// parse_credentials into `out` (same grammar, limits and errors); std::nullopt on success. `out`
+// views `value`. On failure `out` is left empty.
+std::optional<parse_error> parse_credentials(std::string_view value, credentials_view& out);
 
 // Serialisation as `Scheme token68` or `Scheme p1=v1, p2="v 2"`; challenges are joined with ", ".
 // A value is written bare only when `quoted` is false and it is a token; otherwise it becomes a
