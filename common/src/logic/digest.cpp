@@ -22,15 +22,10 @@ constexpr std::array<algorithm_name, 6> algorithm_names{{
     {digest_algorithm::sha512_256_sess, "SHA-512-256-sess"},
 }};
 
-std::string join(std::initializer_list<std::string_view> parts) {
-    std::string out;
-    bool first = true;
-    for (auto part : parts) {
-        if (!first) out.push_back(':');
-        out.append(part);
-        first = false;
-    }
-    return out;
+// H(a:b:...) as a string, for the values that are computed once and kept.
+std::string hex_of_joined(crypto::hash_algorithm hash, std::initializer_list<std::string_view> parts) {
+    crypto::hex_buffer out;
+    return std::string(crypto::hex_digest_joined(hash, parts, ':', out));
 }
 
 std::string_view trim(std::string_view s) noexcept {
@@ -233,18 +228,25 @@ std::optional<std::uint32_t> parse_nc(std::string_view text) noexcept {
 
 std::string digest_userhash(digest_algorithm algorithm, std::string_view username,
                             std::string_view realm) {
-    return crypto::hex_digest(hash_of(algorithm), join({username, realm}));
+    return hex_of_joined(hash_of(algorithm), {username, realm});
 }
 
 std::string digest_password_hash(digest_algorithm algorithm, std::string_view username, std::string_view realm,
                                  std::string_view password) {
-    return crypto::hex_digest(hash_of(algorithm), join({username, realm, password}));
+    return hex_of_joined(hash_of(algorithm), {username, realm, password});
+}
+
+std::string_view digest_ha1_from_hash(digest_algorithm algorithm, std::string_view password_hash,
+                                      std::string_view nonce, std::string_view cnonce,
+                                      crypto::hex_buffer& out) {
+    if (!is_session(algorithm)) return password_hash;
+    return crypto::hex_digest_joined(hash_of(algorithm), {password_hash, nonce, cnonce}, ':', out);
 }
 
 std::string digest_ha1_from_hash(digest_algorithm algorithm, std::string_view password_hash,
                                  std::string_view nonce, std::string_view cnonce) {
-    if (!is_session(algorithm)) return std::string(password_hash);
-    return crypto::hex_digest(hash_of(algorithm), join({password_hash, nonce, cnonce}));
+    crypto::hex_buffer out;
+    return std::string(digest_ha1_from_hash(algorithm, password_hash, nonce, cnonce, out));
 }
 
 std::string digest_ha1(digest_algorithm algorithm, std::string_view username, std::string_view realm,
@@ -256,16 +258,23 @@ std::string digest_ha1(digest_algorithm algorithm, std::string_view username, st
 std::string digest_ha2(digest_algorithm algorithm, qop chosen, std::string_view method,
                        std::string_view uri, std::string_view body_hash) {
     const auto hash = hash_of(algorithm);
-    if (chosen == qop::auth_int) return crypto::hex_digest(hash, join({method, uri, body_hash}));
-    return crypto::hex_digest(hash, join({method, uri}));
+    if (chosen == qop::auth_int) return hex_of_joined(hash, {method, uri, body_hash});
+    return hex_of_joined(hash, {method, uri});
+}
+
+std::string_view digest_response(digest_algorithm algorithm, std::string_view ha1, std::string_view nonce,
+                                 std::string_view nc, std::string_view cnonce, qop chosen,
+                                 std::string_view ha2, crypto::hex_buffer& out) {
+    const auto hash = hash_of(algorithm);
+    if (chosen == qop::none) return crypto::hex_digest_joined(hash, {ha1, nonce, ha2}, ':', out);
+    return crypto::hex_digest_joined(hash, {ha1, nonce, nc, cnonce, to_string(chosen), ha2}, ':', out);
 }
 
 std::string digest_response(digest_algorithm algorithm, std::string_view ha1, std::string_view nonce,
                             std::string_view nc, std::string_view cnonce, qop chosen,
                             std::string_view ha2) {
-    const auto hash = hash_of(algorithm);
-    if (chosen == qop::none) return crypto::hex_digest(hash, join({ha1, nonce, ha2}));
-    return crypto::hex_digest(hash, join({ha1, nonce, nc, cnonce, to_string(chosen), ha2}));
+    crypto::hex_buffer out;
+    return std::string(digest_response(algorithm, ha1, nonce, nc, cnonce, chosen, ha2, out));
 }
 
 digest_result<digest_values> compute(const digest_challenge& offered, std::string_view username,

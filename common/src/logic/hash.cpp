@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -107,18 +108,63 @@ std::string to_hex(std::string_view bytes) {
     return out;
 }
 
-std::string hex_digest(hash_algorithm algorithm, std::string_view data) {
-    // One context per thread, re-initialised per message: no allocation per digest.
+namespace {
+
+// One context per thread, re-initialised per message: no allocation per digest.
+EVP_MD_CTX* thread_md_ctx(hash_algorithm algorithm) {
     thread_local std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx(EVP_MD_CTX_new());
     if (!ctx) throw_openssl("EVP_MD_CTX_new", algorithm);
-    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-    unsigned int md_len = 0;
-    if (EVP_DigestInit_ex(ctx.get(), evp_md(algorithm), nullptr) != 1 ||
-        EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-        EVP_DigestFinal_ex(ctx.get(), md.data(), &md_len) != 1) {
-        throw_openssl("EVP_Digest", algorithm);
+    return ctx.get();
+}
+
+std::size_t write_hex(const unsigned char* bytes, std::size_t size, char* out) noexcept {
+    constexpr std::string_view digits = "0123456789abcdef";
+    for (std::size_t i = 0; i < size; ++i) {
+        out[2 * i] = digits[bytes[i] >> 4U];
+        out[2 * i + 1] = digits[bytes[i] & 0x0fU];
     }
-    return to_hex(std::string_view(reinterpret_cast<const char*>(md.data()), md_len));
+    return 2 * size;
+}
+
+}  // namespace
+
+std::string hex_digest(hash_algorithm algorithm, std::string_view data) {
+    hex_buffer out;
+    return std::string(hex_digest_joined(algorithm, {data}, ':', out));
+}
+
+std::string_view hex_digest_joined(hash_algorithm algorithm, std::initializer_list<std::string_view> parts,
+                                   char separator, hex_buffer& out) {
+    EVP_MD_CTX* ctx = thread_md_ctx(algorithm);
+    if (EVP_DigestInit_ex(ctx, evp_md(algorithm), nullptr) != 1) throw_openssl("EVP_DigestInit_ex", algorithm);
+    // Joined on the stack when short enough (a Digest response line is ~150 bytes): one update
+    // call costs less than one per piece. Longer input goes piece by piece.
+    std::array<char, 512> joined;
+    std::size_t total = parts.size() == 0 ? 0 : parts.size() - 1;
+    for (auto part : parts) total += part.size();
+    bool ok = true;
+    if (total <= joined.size()) {
+        char* end = joined.data();
+        bool first = true;
+        for (auto part : parts) {
+            if (!first) *end++ = separator;
+            first = false;
+            end = std::copy(part.begin(), part.end(), end);
+        }
+        ok = EVP_DigestUpdate(ctx, joined.data(), total) == 1;
+    } else {
+        bool first = true;
+        for (auto part : parts) {
+            if (!first) ok = ok && EVP_DigestUpdate(ctx, &separator, 1) == 1;
+            first = false;
+            ok = ok && EVP_DigestUpdate(ctx, part.data(), part.size()) == 1;
+        }
+    }
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md;
+    unsigned int md_len = 0;
+    if (!ok || EVP_DigestFinal_ex(ctx, md.data(), &md_len) != 1) throw_openssl("EVP_Digest", algorithm);
+    static_assert(sizeof(hex_buffer) >= 2 * EVP_MAX_MD_SIZE);
+    return {out.data(), write_hex(md.data(), md_len, out.data())};
 }
 
 void hasher::ctx_deleter::operator()(evp_md_ctx_st* ctx) const noexcept { EVP_MD_CTX_free(ctx); }

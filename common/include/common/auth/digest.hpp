@@ -96,6 +96,15 @@ std::string digest_response(digest_algorithm algorithm, std::string_view ha1, st
                             std::string_view nc, std::string_view cnonce, qop chosen,
                             std::string_view ha2);
 
+// The same two steps written into a caller's buffer (a verifier's per-request path allocates
+// nothing). digest_ha1_from_hash returns `password_hash` itself unless the algorithm is -sess.
+std::string_view digest_ha1_from_hash(digest_algorithm algorithm, std::string_view password_hash,
+                                      std::string_view nonce, std::string_view cnonce,
+                                      crypto::hex_buffer& out);
+std::string_view digest_response(digest_algorithm algorithm, std::string_view ha1, std::string_view nonce,
+                                 std::string_view nc, std::string_view cnonce, qop chosen,
+                                 std::string_view ha2, crypto::hex_buffer& out);
+
 // The per-request inputs of compute().
 struct digest_request {
     std::string_view method;

@@ -7,7 +7,9 @@
 // can influence (bad Base64, unequal lengths) is reported as a value.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +32,13 @@ std::string to_hex(std::string_view bytes);
 
 // Lower-case hex digest of `data`.
 std::string hex_digest(hash_algorithm algorithm, std::string_view data);
+
+// Room for the hex form of any digest above.
+using hex_buffer = std::array<char, 128>;
+// Lower-case hex digest of `parts` joined by `separator` (H(a:b:c) without building "a:b:c" on
+// the heap), written to `out`; returns the view of `out` that holds it. For per-request hashing.
+std::string_view hex_digest_joined(hash_algorithm algorithm, std::initializer_list<std::string_view> parts,
+                                   char separator, hex_buffer& out);
 
 // Incremental hashing, for bodies that arrive in pieces (firmware images).
 class hasher {
