@@ -156,6 +156,19 @@ BOOST_AUTO_TEST_CASE(future_timestamp_is_refused_beyond_the_skew) {
     BOOST_TEST((issuer.verify(nonce, "cms", t0 + 8s).status == nonce_status::valid));
 }
 
+BOOST_AUTO_TEST_CASE(check_age_agrees_with_verify) {
+    nonce_issuer issuer(secret, 60s, 2s);
+    const auto nonce = issuer.issue("cms", t0);
+    for (auto now : {t0 - 3s, t0 - 1s, t0, t0 + 60s, t0 + 61s}) {
+        const auto full = issuer.verify(nonce, "cms", now);
+        const auto age = issuer.check_age(full.issued_at, now);
+        BOOST_TEST((age.status == full.status));
+        BOOST_TEST((age.issued_at == full.issued_at));
+    }
+    BOOST_TEST((issuer.check_age(t0, t0 - 3s).status == nonce_status::from_future));
+    BOOST_TEST((issuer.check_age(t0, t0 + 61s).status == nonce_status::expired));
+}
+
 BOOST_AUTO_TEST_CASE(short_secret_is_a_programming_error) {
     BOOST_CHECK_THROW(nonce_issuer(std::string(8, 'x'), 60s), std::invalid_argument);
 }
@@ -202,6 +215,25 @@ BOOST_AUTO_TEST_CASE(memory_is_bounded_and_evicted_nonces_are_not_reopened) {
     BOOST_TEST((w.record("n10", t0 + 10s, 1) == nc_status::fresh));
 }
 
+BOOST_AUTO_TEST_CASE(issued_at_reports_tracked_nonces_only) {
+    nc_window w(2);
+    BOOST_TEST(!w.issued_at("a").has_value());
+    BOOST_TEST((w.record("a", t0, 1) == nc_status::fresh));
+    BOOST_TEST((w.record("b", t0 + 1s, 1) == nc_status::fresh));
+    BOOST_TEST((w.issued_at("a") == std::optional(t0)));
+    // record() after issued_at() of another nonce still updates the right one.
+    BOOST_TEST((w.issued_at("b") == std::optional(t0 + 1s)));
+    BOOST_TEST((w.record("a", t0, 2) == nc_status::fresh));
+    BOOST_TEST((w.record("b", t0 + 1s, 1) == nc_status::replay));
+    BOOST_TEST((w.issued_at("a").has_value()));
+    BOOST_TEST((w.record("a", t0, 2) == nc_status::replay));
+    // An eviction forgets the nonce; issued_at() then says so.
+    BOOST_TEST((w.issued_at("a").has_value()));
+    BOOST_TEST((w.record("c", t0 + 2s, 1) == nc_status::fresh));  // evicts b, the least recent
+    BOOST_TEST(!w.issued_at("b").has_value());
+    BOOST_TEST((w.record("b", t0 + 1s, 2) == nc_status::evicted));
+}
+
 BOOST_AUTO_TEST_CASE(least_recently_used_goes_first) {
     nc_window w(2);
     w.record("a", t0, 1);
@@ -224,6 +256,40 @@ BOOST_AUTO_TEST_CASE(valid_credentials_then_replay) {
     BOOST_TEST((outcome(creds) == digest_outcome::replay));
     req.nc = "00000002";
     BOOST_TEST((outcome(req.build()) == digest_outcome::ok));
+}
+
+BOOST_AUTO_TEST_CASE(a_parsed_header_is_verified_without_copies) {
+    // The server's path: the header text parsed into views, verified, and a success says no more
+    // than "authenticated" (the user is in `username`).
+    const auto header = serialize(req.build());
+    BOOST_TEST_REQUIRE(header.has_value());
+    credentials_view view;
+    BOOST_TEST_REQUIRE(!parse_credentials(*header, view).has_value());
+    const auto ok = verifier.verify(view, {"GET", "/cfg/aastra.cfg", std::nullopt}, lookup, t0 + 1s);
+    BOOST_TEST(ok.ok(), ok.message);
+    BOOST_TEST(ok.message == "authenticated");
+    BOOST_TEST(ok.username == "phone");
+    const auto again = verifier.verify(view, {"GET", "/cfg/aastra.cfg", std::nullopt}, lookup, t0 + 1s);
+    BOOST_TEST((again.outcome == digest_outcome::replay));
+
+    // Escaped characters in a quoted value are unescaped before they are compared.
+    req.nc = "00000002";
+    auto escaped = *serialize(req.build());
+    const auto at = escaped.find("realm=\"cms\"");
+    BOOST_TEST_REQUIRE(at != std::string::npos);
+    escaped.replace(at, 11, "realm=\"c\\ms\"");
+    BOOST_TEST_REQUIRE(!parse_credentials(escaped, view).has_value());
+    BOOST_TEST(view.find("realm")->value == "cms");
+    const auto unescaped = verifier.verify(view, {"GET", "/cfg/aastra.cfg", std::nullopt}, lookup, t0 + 1s);
+    BOOST_TEST(unescaped.ok(), unescaped.message);
+}
+
+BOOST_AUTO_TEST_CASE(more_parameters_than_a_header_can_carry_are_malformed) {
+    auto creds = req.build();
+    while (creds.params.size() <= max_params) creds.params.push_back({"x" + std::to_string(creds.params.size()), "v", false});
+    const auto result = check(creds);
+    BOOST_TEST((result.outcome == digest_outcome::malformed));
+    BOOST_TEST(result.message.find("more than 64 parameters") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(stale_only_with_the_right_password) {

@@ -55,6 +55,9 @@ public:
     // checks still run.
     nonce_check verify(std::string_view nonce, std::string_view realm,
                        digest_clock::time_point now, bool mac_known_good = false) const;
+    // verify()'s time checks alone, for a nonce whose MAC passed before and whose issue time the
+    // caller kept (nc_window::issued_at): no Base64 decoding, no HMAC.
+    nonce_check check_age(digest_clock::time_point issued_at, digest_clock::time_point now) const;
 
     std::chrono::seconds lifetime() const noexcept { return lifetime_; }
 
@@ -92,6 +95,9 @@ public:
     std::size_t size() const noexcept { return entries_.size(); }
     // Whether this exact nonce is tracked (it was verified and used before).
     bool tracks(std::string_view nonce) const { return index_.contains(nonce); }
+    // When a tracked nonce was issued (std::nullopt when it is not tracked). Remembers the entry,
+    // so a record() of the same nonce right after does not look it up again.
+    std::optional<digest_clock::time_point> issued_at(std::string_view nonce);
 
 private:
     struct entry {
@@ -100,12 +106,15 @@ private:
         std::uint32_t highest = 0;
         std::uint64_t seen = 0;  // bit i set: highest - i was seen
     };
+    // Moves the window of a tracked nonce for counter `nc`.
+    static nc_status advance(entry& e, std::uint32_t nc);
 
     std::size_t max_nonces_;
     std::list<entry> entries_;  // most recently used first
     // Keys view the strings owned by entries_ (list nodes never move).
     std::unordered_map<std::string_view, std::list<entry>::iterator> index_;
     std::optional<digest_clock::time_point> evicted_up_to_;
+    std::optional<std::list<entry>::iterator> last_found_;  // from issued_at(), for record()
 };
 
 enum class digest_outcome {
@@ -172,6 +181,13 @@ public:
     // Checks directives first (400 class), then the user, the nonce's authenticity, the response
     // (constant time), and only then expiry and nc, so stale is only ever said to a client that
     // knows the password.
+    // On success the message is only "authenticated": who and where are in `username` and the
+    // realm, and nothing is formatted for a request that passes.
+    digest_verification verify(const credentials_view& creds, const digest_request_info& request,
+                               const password_lookup& passwords, digest_clock::time_point now,
+                               const user_list& users = {});
+    // The same for owned credentials (built by hand, or from parse_credentials); more than
+    // max_params parameters is malformed.
     digest_verification verify(const credentials& creds, const digest_request_info& request,
                                const password_lookup& passwords, digest_clock::time_point now,
                                const user_list& users = {});
@@ -192,6 +208,7 @@ private:
     const std::string& request_hash(digest_algorithm algorithm, std::string_view method,
                                     std::string_view uri);
     std::unordered_map<std::string, std::string> request_hashes_;
+    std::string key_;  // the lookup key of either cache, rebuilt in place per request
 };
 
 }  // namespace common::auth
