@@ -87,6 +87,7 @@ digest_server_config digest_config_for(const auth_rule& rule, const std::string&
 }
 
 bool glob_matches(const std::string& pattern, std::string_view path) {
+    if (pattern == "*") return true;  // fnmatch without flags: '*' matches every path, '/' included
     return ::fnmatch(pattern.c_str(), std::string(path).c_str(), 0) == 0;
 }
 
@@ -385,8 +386,9 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
                                   "negative mode " + std::string(negative_name(mode)) +
                                       ": every answer is refused");
     }
-    auto parsed = parse_credentials(*header);
-    if (auto* err = std::get_if<parse_error>(&parsed)) {
+    // Views of the header: nothing of it is copied unless it is refused.
+    credentials_view creds;
+    if (auto err = parse_credentials(*header, creds)) {
         auth_decision d;
         d.scheme = "Digest";
         d.result = auth_outcome::malformed;
@@ -394,10 +396,9 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
         d.message = "Authorization: " + err->to_string();
         return d;
     }
-    const auto& creds = std::get<credentials>(parsed);
-    if (!iequals(creds.scheme, "Digest")) {
+    if (!iequals(creds.scheme(), "Digest")) {
         return challenge_decision(rule, now, false, auth_outcome::challenged,
-                                  "scheme '" + creds.scheme + "' offered where Digest is required");
+                                  "scheme '" + std::string(creds.scheme()) + "' offered where Digest is required");
     }
 
     digest_request_info info{req.request->method, req.request->target, std::nullopt};
@@ -406,24 +407,27 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
     if (rule.rule.userhash) {
         users = [&] { return userhash_candidates(settings_, rule.rule, req); };
     }
-    auto verify_with = [&](bool previous, bool& as_user) {
-        password_lookup lookup = [&](std::string_view user) {
-            return password_for(settings_, rule.rule, req, directory, user, as_user, previous);
-        };
-        return rule.verifier->verify(creds, info, lookup, now, users);
-    };
     bool as_user = false;
-    auto v = verify_with(false, as_user);
+    bool previous = false;
+    auto find_password = [&](std::string_view user) {
+        return password_for(settings_, rule.rule, req, directory, user, as_user, previous);
+    };
+    // By reference: std::function keeps a reference_wrapper inline, where the lambda's six
+    // captures would be copied to the heap on every request.
+    const password_lookup lookup = std::ref(find_password);
+    auto v = rule.verifier->verify(creds, info, lookup, now, users);
     if (v.outcome == digest_outcome::bad_password && in_rotation_overlap(now)) {
         // The previous password during a rotation overlap. The response is checked before the
         // nonce's age and nc, so a right previous password on an old nonce is stale like any other.
-        bool previous_as_user = false;
-        auto second = verify_with(true, previous_as_user);
+        const bool current_as_user = as_user;
+        previous = true;
+        auto second = rule.verifier->verify(creds, info, lookup, now, users);
         if (second.outcome == digest_outcome::ok || second.outcome == digest_outcome::stale ||
             second.outcome == digest_outcome::replay) {
             v = std::move(second);
             v.message += " (previous password, rotation overlap)";
-            as_user = previous_as_user;
+        } else {
+            as_user = current_as_user;
         }
     }
 
@@ -460,8 +464,10 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
             return d;
     }
 
-    const auto* nonce = creds.find("nonce");
-    const std::string nonce_value = nonce ? nonce->value : std::string();
+    auto nonce_value = [&] {
+        const auto* nonce = creds.find("nonce");
+        return nonce ? std::string(nonce->value) : std::string();
+    };
     auto refuse = [&](bool stale, auth_outcome result, std::string why, bool remember = false) {
         auto r = challenge_decision(rule, now, stale, result,
                                     "negative mode " + std::string(negative_name(mode)) + ": " + why,
@@ -472,13 +478,13 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
     switch (mode) {
         case auth_negative_mode::stale_with_flag:
         case auth_negative_mode::stale_without_flag:
-            if (!rule.special_nonces.contains(nonce_value)) {
+            if (!rule.special_nonces.contains(nonce_value())) {
                 return refuse(mode == auth_negative_mode::stale_with_flag, auth_outcome::stale,
                               "right password, nonce declared stale", true);
             }
             break;
         case auth_negative_mode::nc_replay:
-            if (!rule.remember(nonce_value)) {
+            if (!rule.remember(nonce_value())) {
                 return refuse(false, auth_outcome::replay, "second use of a nonce refused");
             }
             break;
