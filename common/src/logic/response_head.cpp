@@ -8,32 +8,25 @@
 namespace common::http {
 namespace {
 
-constexpr bool is_tchar(char c) noexcept {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    switch (c) {
-        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-        case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-            return true;
-        default:
-            return false;
+// RFC 9110 tchar, as a table: every byte of every header name is looked up.
+constexpr std::array<bool, 256> tchar_table = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
-}
+    for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+    return t;
+}();
 
 bool safe_name(std::string_view name) noexcept {
     if (name.empty()) return false;
     for (char c : name) {
-        if (!is_tchar(c)) return false;
+        if (!tchar_table[static_cast<unsigned char>(c)]) return false;
     }
     return true;
 }
 
-// One pass instead of find_first_of's memchr per forbidden character.
-bool safe_value(std::string_view value) noexcept {
-    for (char c : value) {
-        if (c == '\r' || c == '\n' || c == '\0') return false;
-    }
-    return true;
-}
+bool safe_value(std::string_view value) noexcept { return !common::auth::has_forbidden_header_chars(value); }
 
 void append_number(std::string& out, std::uint64_t n) {
     std::array<char, 24> digits{};

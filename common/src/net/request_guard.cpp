@@ -1,5 +1,7 @@
 #include "common/http/request_guard.hpp"
 
+#include "common/auth/auth_header.hpp"
+
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/asio/error.hpp>
@@ -71,7 +73,7 @@ std::optional<rejection> check_framing(const http::request_parser<http::string_b
         if (f.name() == http::field::authorization) ++authorizations;
         auto v = f.value();
         // obs-fold and stray CR/LF: Beast 1.81 accepts them; RFC 9112 §5.2 allows a 400.
-        if (v.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+        if (common::auth::has_forbidden_header_chars(v)) {
             return rejection{400, "malformed header field '" + std::string(f.name_string()) + "'"};
         }
         if (f.name() == http::field::transfer_encoding) {

@@ -45,8 +45,13 @@ void hard_reset(beast::tcp_stream& lowest) {
     lowest.socket().close(ignored);
 }
 
-std::string head_of(const response_plan& plan, unsigned version, std::optional<std::uint64_t> content_length) {
+// `extra`: room to leave for body bytes appended to the head (one buffer for a TLS write).
+std::string head_of(const response_plan& plan, unsigned version, std::optional<std::uint64_t> content_length,
+                    std::size_t extra) {
     std::string head;
+    std::size_t need = 128 + extra;
+    for (const auto& h : plan.headers) need += h.name.size() + h.value.size() + 4;
+    head.reserve(need);
     std::vector<std::string> dropped;
     append_response_head(head, {plan.status, version, content_length, !plan.close}, plan.headers, dropped);
     // Beast would write CR/LF in a value verbatim: the head is the last line of defence.
@@ -74,11 +79,13 @@ net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowes
 
     const bool has_body_status = !status_has_no_body(plan.status);
     const std::uint64_t length = plan.length();
-    std::string head = head_of(plan, version, has_body_status ? std::optional(length) : std::nullopt);
-
     const bool send_body = !plan.head && has_body_status && plan.body;
     std::uint64_t to_send = send_body ? length : 0;
     if (faults.close_after_body_bytes) to_send = std::min(to_send, *faults.close_after_body_bytes);
+    const std::size_t appended = std::is_same_v<Stream, tls_stream>
+                                     ? static_cast<std::size_t>(std::min<std::uint64_t>(to_send, chunk_size))
+                                     : 0;
+    std::string head = head_of(plan, version, has_body_status ? std::optional(length) : std::nullopt, appended);
 
     // An in-memory body is sent from where it lies; others go through a buffer sized to what is
     // sent, left uninitialised (zeroing 16 KiB per small response showed up in profiles).

@@ -47,3 +47,29 @@ BOOST_AUTO_TEST_CASE(fields_that_would_split_the_response_are_dropped) {
     BOOST_TEST(dropped == (std::vector<std::string>{"X-Bad", "Bad Name", "", "X-Nul"}),
                boost::test_tools::per_element());
 }
+
+BOOST_AUTO_TEST_CASE(forbidden_bytes_are_found_at_every_position_of_a_long_value) {
+    // Values are checked eight bytes at a time: a CR, LF or NUL must be caught wherever it falls,
+    // and bytes that only share low bits with them (0x8d, 0x8a, 0x80, 0x0e) must not be taken
+    // for them.
+    for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 23u, 40u}) {
+        for (std::size_t at = 0; at < length; ++at) {
+            for (char bad : {'\r', '\n', '\0'}) {
+                std::string value(length, 'v');
+                value[at] = bad;
+                std::vector<std::string> dropped;
+                head({200, 11, 0, true}, {{"X-V", value}}, &dropped);
+                BOOST_TEST_CONTEXT("length " << length << " at " << at << " byte " << int(bad)) {
+                    BOOST_TEST(dropped.size() == 1u);
+                }
+            }
+        }
+        std::string near(length, '\x8d');
+        if (length > 1) near[1] = '\x8a';
+        if (length > 2) near[2] = '\x80';
+        if (length > 3) near[3] = '\x0e';
+        std::vector<std::string> dropped;
+        head({200, 11, 0, true}, {{"X-V", near}}, &dropped);
+        BOOST_TEST(dropped.empty(), "length " << length);
+    }
+}
