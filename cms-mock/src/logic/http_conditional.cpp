@@ -126,22 +126,22 @@ std::ostream& operator<<(std::ostream& os, range_kind kind) { return os << to_st
 
 
 std::string make_etag(std::uint64_t size, nanoseconds mtime_since_epoch) {
+    // Written back to front into a buffer and copied once: one allocation per tag.
     constexpr std::string_view hex = "0123456789abcdef";
-    auto append_hex = [&](std::string& out, std::uint64_t v) {
-        char buf[16];
-        std::size_t n = 0;
+    char buf[40];
+    char* p = buf + sizeof buf;
+    auto prepend_hex = [&](std::uint64_t v) {
         do {
-            buf[n++] = hex[v & 0xf];
+            *--p = hex[v & 0xf];
             v >>= 4;
         } while (v != 0);
-        while (n > 0) out.push_back(buf[--n]);
     };
-    std::string out = "\"";
-    append_hex(out, size);
-    out += '-';
-    append_hex(out, static_cast<std::uint64_t>(mtime_since_epoch.count()));
-    out += '"';
-    return out;
+    *--p = '"';
+    prepend_hex(static_cast<std::uint64_t>(mtime_since_epoch.count()));
+    *--p = '-';
+    prepend_hex(size);
+    *--p = '"';
+    return std::string(p, static_cast<std::size_t>(buf + sizeof buf - p));
 }
 
 std::string make_etag_from_digest(std::string_view hex_digest) {

@@ -80,7 +80,7 @@ void journal::evict_to(std::size_t keep) {
     }
 }
 
-std::uint64_t journal::append(journal_entry entry) {
+std::uint64_t journal::append(journal_entry&& entry) {
     entry.id = next_id_++;
     ++counters_.total;
     count(entry, true);

@@ -84,7 +84,8 @@ public:
 
     // Stores `entry` with the next id (any id it carries is replaced) and returns that id. When
     // full, the oldest entry is evicted first; counters keep counting it.
-    std::uint64_t append(journal_entry entry);
+    std::uint64_t append(journal_entry&& entry);
+    std::uint64_t append(const journal_entry& entry) { return append(journal_entry(entry)); }
 
     // Changes an entry still in the ring (e.g. to fill in status and bytes once the response is
     // sent) and keeps the counters consistent. `change` must not alter the id. Returns false when

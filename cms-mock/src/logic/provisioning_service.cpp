@@ -9,6 +9,7 @@
 #include "common/auth/auth_header.hpp"
 #include "common/crypto/hash.hpp"
 
+#include <array>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -152,11 +153,9 @@ layout provisioning_service::impl::path_layout() const {
     return layout{cfg.layout.dms, cfg.layout.dms_context, cfg.layout.flat};
 }
 
-device* provisioning_service::impl::device_for(const file_request& fr, const request_view& req) {
+device* provisioning_service::impl::device_for(const file_request& fr, std::string_view ua_mac) {
     if (fr.mac) return devices.find(*fr.mac);
-    if (auto ua = req.header("User-Agent")) {
-        if (auto info = common::aastra::parse_user_agent(*ua)) return devices.find(info->mac.compact_upper());
-    }
+    if (!ua_mac.empty()) return devices.find(ua_mac);
     return nullptr;
 }
 
@@ -167,13 +166,12 @@ std::optional<device_credentials> provisioning_service::impl::credentials_of(con
 }
 
 device_by_username provisioning_service::impl::directory() const {
-    // The returned pointer must outlive the gate's check; one slot per call is enough.
-    auto slot = std::make_shared<device_credentials>();
-    return [this, slot](std::string_view user) -> const device_credentials* {
+    // Captures only `this`, so std::function stores it without allocating.
+    return [this](std::string_view user) -> const device_credentials* {
         const auto* d = devices.find_by_device_username(user);
         if (!d) return nullptr;
-        *slot = *credentials_of(d);
-        return slot.get();
+        directory_slot = *credentials_of(d);
+        return &directory_slot;
     };
 }
 
@@ -193,22 +191,29 @@ std::optional<provisioning_service::impl::content> provisioning_service::impl::f
             if (common::auth::iequals(fw.model, *fr.model)) return content{fw.body, fw.modified, fw.etag};
         }
     }
-    std::vector<std::string> candidates{fr.relative_path};
-    if (fr.device_type) candidates.push_back(*fr.device_type + "/" + fr.file_name);
-    candidates.push_back(fr.file_name);
-    if (fr.kind == file_kind::mac_cfg) {
-        if (!dev) {
-            if (!cfg.fallback_profile) return std::nullopt;
-            candidates = {*cfg.fallback_profile};
-        } else if (cfg.auth.force_login && !dev->logged_in_once && !as_user) {
-            // BroadSoft flow: until its user logs in, a device gets the default profile.
-            candidates = {"default-profile.cfg"};
-        } else {
-            if (fr.device_type) candidates.push_back(*fr.device_type + "/mac.cfg.template");
-            candidates.push_back("mac.cfg.template");
+    // The names to try, in order, as views: only the DMS device-type prefixed ones are built.
+    std::string typed_name;
+    std::string typed_template;
+    std::array<std::string_view, 5> candidates{};
+    std::size_t count = 0;
+    auto add = [&](std::string_view name) { candidates[count++] = name; };
+    if (fr.kind == file_kind::mac_cfg && !dev) {
+        if (!cfg.fallback_profile) return std::nullopt;
+        add(*cfg.fallback_profile);
+    } else if (fr.kind == file_kind::mac_cfg && cfg.auth.force_login && !dev->logged_in_once && !as_user) {
+        // BroadSoft flow: until its user logs in, a device gets the default profile.
+        add("default-profile.cfg");
+    } else {
+        add(fr.relative_path);
+        if (fr.device_type) add(typed_name = *fr.device_type + "/" + fr.file_name);
+        add(fr.file_name);
+        if (fr.kind == file_kind::mac_cfg) {
+            if (fr.device_type) add(typed_template = *fr.device_type + "/mac.cfg.template");
+            add("mac.cfg.template");
         }
     }
-    for (const auto& name : candidates) {
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::string_view name = candidates[i];
         auto found = store->find(name);
         if (!found) continue;
         if (!is_template_file(name)) {
@@ -218,7 +223,7 @@ std::optional<provisioning_service::impl::content> provisioning_service::impl::f
         }
         auto text = read_all(*found->body, max_template_size);
         if (!text) {
-            error = name + ": larger than 1 MiB or unreadable";
+            error = std::string(name) + ": larger than 1 MiB or unreadable";
             return std::nullopt;
         }
         auto rendered = render_template(*text, variables_for(dev), template_mode::strict, name);
@@ -233,9 +238,8 @@ std::optional<provisioning_service::impl::content> provisioning_service::impl::f
     return std::nullopt;
 }
 
-journal_entry provisioning_service::impl::begin_entry(const request_view& req,
-                                                      std::chrono::system_clock::time_point now) const {
-    journal_entry e;
+void provisioning_service::impl::begin_entry(journal_entry& e, const request_view& req,
+                                            std::chrono::system_clock::time_point now) const {
     e.time = now;
     e.peer = req.peer;
     e.tls_version = req.tls_version;
@@ -243,47 +247,57 @@ journal_entry provisioning_service::impl::begin_entry(const request_view& req,
     e.method = req.method;
     e.target = req.target;
     if (auto ua = req.header("User-Agent")) {
-        e.user_agent = std::string(*ua);
+        e.user_agent = *ua;
         if (auto info = common::aastra::parse_user_agent(*ua)) {
             e.ua_mac = info->mac.compact_upper();
             e.ua_model = info->model.name;
             e.ua_firmware = info->firmware;
         }
     }
-    return e;
 }
 
-response_plan provisioning_service::impl::finish(response_plan plan, journal_entry entry) {
+void provisioning_service::impl::journal_callback::operator()(const send_outcome& out) {
+    entry.bytes_sent = out.body_bytes_sent;
+    entry.duration = std::chrono::duration_cast<std::chrono::microseconds>(out.duration);
+    if (!out.completed && entry.fault.empty()) entry.fault = "connection-lost";
+    service->bytes_sent_total += out.body_bytes_sent;
+    service->latency.observe(std::chrono::duration<double>(out.duration).count());
+    service->log.append(std::move(entry));
+}
+
+response_plan provisioning_service::impl::finish(response_plan plan, done_fn& done) {
+    auto& entry = entry_of(done);
     entry.status = plan.status;
     // Every answer to HEAD, errors included, is headers only; a body would be read as the next
     // response by a keep-alive client.
     if (entry.method == "HEAD") plan.head = true;
-    plan.on_done = [this, entry = std::move(entry)](const send_outcome& out) mutable {
-        entry.bytes_sent = out.body_bytes_sent;
-        entry.duration = std::chrono::duration_cast<std::chrono::microseconds>(out.duration);
-        if (!out.completed && entry.fault.empty()) entry.fault = "connection-lost";
-        bytes_sent_total += out.body_bytes_sent;
-        latency.observe(std::chrono::duration<double>(out.duration).count());
-        log.append(std::move(entry));
-    };
+    plan.on_done = std::move(done);
     return plan;
 }
 
 response_plan provisioning_service::impl::handle(request_view& req) {
     const auto now = clock();
-    auto entry = begin_entry(req, now);
+    done_fn done = journal_callback{this, {}};
+    auto& entry = entry_of(done);
+    begin_entry(entry, req, now);
     if (req.method != "GET" && req.method != "HEAD") {
         auto plan = text_response(405, "only GET and HEAD are served here\n");
         plan.set_header("Allow", "GET, HEAD");
-        return finish(std::move(plan), std::move(entry));
+        return finish(std::move(plan), done);
     }
     auto classified = classify_target(req.target, path_layout());
     if (auto* err = std::get_if<path_error>(&classified)) {
-        return finish(text_response(http_status(err->kind), err->reason + "\n"), std::move(entry));
+        return finish(text_response(http_status(err->kind), err->reason + "\n"), done);
     }
     const auto& fr = std::get<file_request>(classified);
-    device* dev = device_for(fr, req);
-    entry.device_mac = dev ? dev->mac : fr.mac.value_or(entry.ua_mac);
+    device* dev = device_for(fr, entry.ua_mac);
+    if (dev) {
+        entry.device_mac = dev->mac;
+    } else if (fr.mac) {
+        entry.device_mac = *fr.mac;
+    } else {
+        entry.device_mac = entry.ua_mac;
+    }
 
     auto picked = faults.pick(fr.relative_path, entry.device_mac);
     entry.fault = picked.plan.name;
@@ -292,7 +306,7 @@ response_plan provisioning_service::impl::handle(request_view& req) {
         auto plan = text_response(503, "service unavailable (fault injected)\n");
         plan.set_header("Retry-After", std::to_string(picked.unavailable->count()));
         plan.faults = picked.plan;
-        return finish(std::move(plan), std::move(entry));
+        return finish(std::move(plan), done);
     }
 
     auto creds = credentials_of(dev);
@@ -307,7 +321,7 @@ response_plan provisioning_service::impl::handle(request_view& req) {
                                                        ? "authentication required\n"
                                                        : "bad credentials: " + decision.message + "\n");
         for (auto& h : decision.headers) plan.headers.push_back(std::move(h));
-        return finish(std::move(plan), std::move(entry));
+        return finish(std::move(plan), done);
     }
     if (decision.as_user && dev) dev->logged_in_once = true;
 
@@ -315,30 +329,38 @@ response_plan provisioning_service::impl::handle(request_view& req) {
     auto found = find_content(fr, dev, decision.as_user, error);
     if (!found) {
         if (!error.empty()) {
-            return finish(text_response(500, "template error: " + error + "\n"), std::move(entry));
+            return finish(text_response(500, "template error: " + error + "\n"), done);
         }
-        return finish(text_response(404, "not found: /" + fr.relative_path + "\n"), std::move(entry));
+        return finish(text_response(404, "not found: /" + fr.relative_path + "\n"), done);
     }
 
     response_plan plan;
     plan.head = req.method == "HEAD";
-    plan.set_header("Content-Type", std::string(content_type_for(fr.file_name)));
-    plan.set_header("ETag", found->etag);
-    plan.set_header("Last-Modified", format_http_date(found->modified));
-    plan.set_header("Accept-Ranges", "bytes");
-    plan.set_header("Cache-Control", "no-cache");
+    // A new plan has no header yet, so no set_header() search; room for Content-Range, a fault's
+    // header and the server's own without growing.
+    plan.headers.reserve(9);
+    plan.headers.push_back({"Content-Type", std::string(content_type_for(fr.file_name))});
+    plan.headers.push_back({"ETag", std::move(found->etag)});
+    if (last_modified_text.empty() || found->modified != last_modified_time) {
+        last_modified_time = found->modified;
+        last_modified_text = format_http_date(found->modified);
+    }
+    plan.headers.push_back({"Last-Modified", last_modified_text});
+    plan.headers.push_back({"Accept-Ranges", "bytes"});
+    plan.headers.push_back({"Cache-Control", "no-cache"});
+    const std::string_view etag = plan.headers[1].value;
     auto cond = evaluate_conditionals(req.method, req.header("If-None-Match"), req.header("If-Modified-Since"),
-                                      found->etag, found->modified);
+                                      etag, found->modified);
     if (cond == conditional_outcome::not_modified) {
         plan.status = 304;
-        return finish(std::move(plan), std::move(entry));
+        return finish(std::move(plan), done);
     }
     const auto size = found->body->size();
-    auto range = decide_range(req.header("Range"), req.header("If-Range"), size, found->etag, found->modified);
+    auto range = decide_range(req.header("Range"), req.header("If-Range"), size, etag, found->modified);
     if (range.kind == range_kind::unsatisfiable) {
         auto p = text_response(416, "range not satisfiable\n");
         p.set_header("Content-Range", content_range_value(range, size));
-        return finish(std::move(p), std::move(entry));
+        return finish(std::move(p), done);
     }
     plan.body = found->body;
     if (range.kind == range_kind::single) {
@@ -350,7 +372,7 @@ response_plan provisioning_service::impl::handle(request_view& req) {
     if (picked.content) apply_response_faults(*picked.content, plan);
     plan.faults = picked.plan;
     if (picked.truncate) plan.faults.close_after_body_bytes = plan.length() / 2;
-    return finish(std::move(plan), std::move(entry));
+    return finish(std::move(plan), done);
 }
 
 provisioning_service::provisioning_service(mock_config cfg, std::string nonce_secret, clock_fn clock)

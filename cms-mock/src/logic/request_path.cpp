@@ -166,15 +166,6 @@ std::optional<std::string> model_of_device_type(std::string_view type) {
     return model_named(type);
 }
 
-std::string join(const std::vector<std::string_view>& segs) {
-    std::string out;
-    for (const auto s : segs) {
-        if (!out.empty()) out += '/';
-        out += s;
-    }
-    return out;
-}
-
 }  // namespace
 
 std::string_view to_string(file_kind kind) noexcept {
@@ -238,18 +229,22 @@ std::variant<file_request, path_error> classify_target(std::string_view request_
     if (auto e = check_segments(segs)) return std::move(*e);
 
     file_request req;
-    req.relative_path = join(segs);
+    // No segment is empty, so the segments joined by '/' are the decoded path itself.
+    const std::string_view relative = std::string_view(path).substr(1);
+    req.relative_path = relative;
     req.file_name = std::string(segs.back());
 
-    // A configured context of "/dms/" means the same as "dms".
+    // A configured context of "/dms/" means the same as "dms". The path is under it when it
+    // starts with it at a segment boundary (a context with an empty segment matches nothing,
+    // as no path has one).
     std::string_view context = lay.dms_context;
     while (!context.empty() && context.front() == '/') context.remove_prefix(1);
     while (!context.empty() && context.back() == '/') context.remove_suffix(1);
-    const auto ctx = split_segments(context);
     const bool ctx_empty = context.empty();
-    const std::size_t ctx_size = ctx_empty ? 0 : ctx.size();
-    const bool under_ctx = !ctx_empty && segs.size() >= ctx_size &&
-                           std::equal(ctx.begin(), ctx.end(), segs.begin());
+    const std::size_t ctx_size =
+        ctx_empty ? 0 : static_cast<std::size_t>(std::count(context.begin(), context.end(), '/')) + 1;
+    const bool under_ctx = !ctx_empty && relative.starts_with(context) &&
+                           (relative.size() == context.size() || relative[context.size()] == '/');
     if (lay.dms_enabled && (under_ctx || ctx_empty)) {
         if (segs.size() == ctx_size + 2) {
             req.device_type = std::string(segs[ctx_size]);

@@ -57,15 +57,21 @@ struct provisioning_service::impl {
     cms_mock::journal log;
     latency_histogram latency;
     std::uint64_t bytes_sent_total = 0;
+    // The last Last-Modified value formatted, for the next response of the same file.
+    std::chrono::system_clock::time_point last_modified_time{};
+    std::string last_modified_text;
 
     // Loads devices, the tree and firmware from cfg; throws std::runtime_error on a bad file.
     void load_content();
     std::string reload(mock_config next);
 
     layout path_layout() const;
-    device* device_for(const file_request& fr, const request_view& req);
+    // `ua_mac`: the MAC of the request's Aastra User-Agent as the journal entry has it, or "".
+    device* device_for(const file_request& fr, std::string_view ua_mac);
     std::optional<device_credentials> credentials_of(const device* dev) const;
     device_by_username directory() const;
+    // What directory() hands out: valid until its next call, which is enough for one check.
+    mutable device_credentials directory_slot;
     template_vars_map variables_for(const device* dev) const;
 
     struct content {
@@ -75,9 +81,20 @@ struct provisioning_service::impl {
     };
     std::optional<content> find_content(const file_request& fr, device* dev, bool as_user, std::string& error);
 
-    journal_entry begin_entry(const request_view& req, std::chrono::system_clock::time_point now) const;
-    // Attaches the journal bookkeeping to `plan` and returns it.
-    response_plan finish(response_plan plan, journal_entry entry);
+    // The journal entry of a request being answered lives inside the callback that appends it once
+    // the response is out (response_plan::on_done): it is filled in place there and moved once,
+    // into the journal, instead of being moved from handler to callback to journal.
+    struct journal_callback {
+        impl* service = nullptr;
+        journal_entry entry;
+        void operator()(const send_outcome& out);
+    };
+    using done_fn = std::function<void(const send_outcome&)>;
+    static journal_entry& entry_of(done_fn& done) { return done.target<journal_callback>()->entry; }
+
+    void begin_entry(journal_entry& e, const request_view& req, std::chrono::system_clock::time_point now) const;
+    // Hands `done` (a journal_callback) to `plan` and returns it.
+    response_plan finish(response_plan plan, done_fn& done);
 
     response_plan handle(request_view& req);
     response_plan handle_admin(request_view& req);
