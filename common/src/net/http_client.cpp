@@ -38,6 +38,9 @@ namespace {
 
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
+// Room for a whole response head and a small body (a .cfg file) in one read.
+constexpr std::size_t read_buffer_bytes = 16 * 1024;
+
 std::chrono::microseconds since(clock_type::time_point t) {
     return std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t);
 }
@@ -55,10 +58,26 @@ struct client_session::connection {
     explicit connection(asio::any_io_executor ex) : lowest(std::move(ex)) {}
     beast::tcp_stream lowest;
     std::optional<asio::ssl::stream<beast::tcp_stream&>> tls;
-    std::string key;   // what a later request must match to reuse it
+    // What a later request must match to reuse it: scheme, host, port, source address, context.
+    std::string scheme, host, local_address;
+    std::uint16_t port = 0;
+    const SSL_CTX* context = nullptr;
     std::string peer;
     std::string tls_version;
     std::string tls_cipher;
+
+    void remember_server(const fetch_request& req, asio::ssl::context* ctx) {
+        scheme = req.url.scheme;
+        host = req.url.host;
+        port = req.url.port;
+        local_address = req.local_address.value_or("");
+        context = ctx ? ctx->native_handle() : nullptr;
+    }
+    bool serves(const fetch_request& req, asio::ssl::context* ctx) const {
+        const std::string_view local = req.local_address ? std::string_view(*req.local_address) : std::string_view();
+        return port == req.url.port && host == req.url.host && scheme == req.url.scheme && local_address == local &&
+               context == (ctx ? ctx->native_handle() : nullptr);
+    }
 
     // Without close_notify. Marking the TLS connection as shut down keeps OpenSSL from
     // invalidating its session, which may still be offered on a new connection.
@@ -71,9 +90,10 @@ struct client_session::connection {
 };
 
 struct session_access {
-    static std::unique_ptr<client_session::connection> take_idle(client_session& s, std::string_view key) {
+    static std::unique_ptr<client_session::connection> take_idle(client_session& s, const fetch_request& req,
+                                                                 asio::ssl::context* tls) {
         if (!s.idle_) return nullptr;
-        if (s.idle_->key != key) {
+        if (!s.idle_->serves(req, tls)) {
             s.close_idle();
             return nullptr;
         }
@@ -106,13 +126,6 @@ void client_session::close_idle() {
 }
 
 namespace {
-
-std::string connection_key(const fetch_request& req, asio::ssl::context* tls) {
-    std::string key = req.url.scheme + "://" + req.url.host + ":" + std::to_string(req.url.port) + "\n" +
-                      req.local_address.value_or("") + "\n";
-    if (tls) key += std::to_string(reinterpret_cast<std::uintptr_t>(tls->native_handle()));
-    return key;
-}
 
 // Sessions are offered only under the same context and checks they were made with.
 std::string tls_session_key(const fetch_request& req, asio::ssl::context& tls, const tls::tls_config& cfg) {
@@ -153,7 +166,10 @@ asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const 
         co_return;
     }
 
+    // Beast reads max(512, free capacity) bytes at a time: an empty buffer would take a 2 KiB
+    // response in five reads (each with a timer armed and cancelled) instead of one.
     beast::flat_buffer buffer;
+    buffer.reserve(read_buffer_bytes);
     http::response_parser<http::buffer_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
     if (limits.body_limit) parser.body_limit(*limits.body_limit);
@@ -188,7 +204,7 @@ asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const 
     for (const auto& f : res) out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
 
     const auto body_started = clock_type::now();
-    std::array<char, 16 * 1024> chunk{};
+    std::array<char, 16 * 1024> chunk;  // not zeroed: only what the parser wrote is read
     while (!parser.is_done()) {
         parser.get().body().data = chunk.data();
         parser.get().body().size = chunk.size();
@@ -319,13 +335,24 @@ asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
     const auto started = clock_type::now();
     auto conn = std::make_unique<client_session::connection>(ex);
     auto& lowest = conn->lowest;
-    tcp::resolver resolver(ex);
     lowest.expires_after(limits.connect_timeout);
-    auto [rec, endpoints] = co_await resolver.async_resolve(req.url.host, std::to_string(req.url.port), use_nothrow);
-    if (rec) {
-        out.error = fetch_error::resolve;
-        out.detail = "cannot resolve '" + req.url.host + "': " + rec.message();
-        co_return nullptr;
+    // Asio resolves on a private thread (getaddrinfo, then a wake-up of this one) even for an IP
+    // literal, which needs no lookup: a thread hop, futex and eventfd churn on every connection.
+    std::vector<tcp::endpoint> endpoints;
+    boost::system::error_code lec;
+    const auto literal = asio::ip::make_address(req.url.host, lec);
+    if (!lec) {
+        endpoints.emplace_back(literal, req.url.port);
+    } else {
+        tcp::resolver resolver(ex);
+        const std::string service = std::to_string(req.url.port);
+        auto [rec, resolved] = co_await resolver.async_resolve(req.url.host, service, use_nothrow);
+        if (rec) {
+            out.error = fetch_error::resolve;
+            out.detail = "cannot resolve '" + req.url.host + "': " + rec.message();
+            co_return nullptr;
+        }
+        for (const auto& e : resolved) endpoints.push_back(e.endpoint());
     }
     boost::system::error_code cec;
     tcp::endpoint ep;
@@ -336,8 +363,8 @@ asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
         auto local = asio::ip::make_address(*req.local_address, cec);
         bool found = false;
         for (const auto& e : endpoints) {
-            if (!cec && e.endpoint().address().is_v4() == local.is_v4()) {
-                ep = e.endpoint();
+            if (!cec && e.address().is_v4() == local.is_v4()) {
+                ep = e;
                 found = true;
                 break;
             }
@@ -398,7 +425,11 @@ asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
 // Closes a connection the way the phone does: close_notify (bounded), then the socket.
 asio::awaitable<void> close_connection(client_session::connection& conn, bool polite) {
     if (conn.tls && polite) {
-        // A server that just drops the TCP connection is fine here.
+        // TLS lets the side that closes first go without waiting for the peer's close_notify
+        // (RFC 5246 7.2.1, RFC 8446 6.1). Marking it as received makes OpenSSL only send ours,
+        // instead of a read and a wait for the server's answer on every connection.
+        SSL* ssl = conn.tls->native_handle();
+        SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
         conn.lowest.expires_after(std::chrono::seconds(2));
         co_await conn.tls->async_shutdown(use_nothrow);
     }
@@ -421,10 +452,9 @@ asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, const fetch_reques
     if (!https) tls = nullptr;
     const bool keep_alive = session && session->options().keep_alive;
     const bool resumption = session && tls && session->options().tls_resumption;
-    const std::string key = keep_alive ? connection_key(req, tls) : std::string();
 
     if (keep_alive) {
-        if (auto conn = session_access::take_idle(*session, key)) {
+        if (auto conn = session_access::take_idle(*session, req, tls)) {
             fetch_result out;
             out.connection_reused = true;
             out.peer = conn->peer;
@@ -457,7 +487,7 @@ asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, const fetch_reques
     // After the response, so that a TLS 1.3 server's tickets have been read.
     if (resumption && out.ok()) session_access::remember_tls_session(*session, session_key, conn->tls->native_handle());
     if (keep_alive && out.ok() && end.reusable) {
-        conn->key = key;
+        conn->remember_server(req, tls);
         session_access::keep_idle(*session, std::move(conn));
     } else {
         co_await close_connection(*conn, out.ok());
