@@ -248,11 +248,13 @@ const config_layers::server_layer* config_layers::locking_layer(std::string_view
     return nullptr;
 }
 
-std::optional<effective_value> config_layers::get(std::string_view key) const {
-    const server_layer* lock = locking_layer(key);
+const cfg_entry* config_layers::winning(std::string_view key, config_layer& source,
+                                        const server_layer*& lock) const {
+    lock = locking_layer(key);
     if (lock == nullptr) {
         if (const cfg_entry* entry = local_.find(key)) {
-            return effective_value{entry->value, config_layer::local, false, {}};
+            source = config_layer::local;
+            return entry;
         }
     }
     for (std::size_t slot = layer_count; slot-- > 0;) {
@@ -261,25 +263,39 @@ std::optional<effective_value> config_layers::get(std::string_view key) const {
             continue;
         }
         if (const cfg_entry* entry = layer.file.find(key)) {
-            const auto source = static_cast<config_layer>(
-                static_cast<int>(config_layer::cached_server) + static_cast<int>(slot));
-            return effective_value{entry->value, source, lock != nullptr,
-                                   lock != nullptr ? lock->source : std::string()};
+            source = static_cast<config_layer>(static_cast<int>(config_layer::cached_server) +
+                                               static_cast<int>(slot));
+            return entry;
         }
     }
     if (const cfg_entry* entry = defaults_->find(key)) {
-        return effective_value{entry->value, config_layer::defaults, false, {}};
+        source = config_layer::defaults;
+        return entry;
     }
-    return std::nullopt;
+    return nullptr;
+}
+
+std::optional<effective_value> config_layers::get(std::string_view key) const {
+    config_layer source = config_layer::defaults;
+    const server_layer* lock = nullptr;
+    const cfg_entry* entry = winning(key, source, lock);
+    if (entry == nullptr) {
+        return std::nullopt;
+    }
+    // A locking file holds the key itself, so a lock always comes with a server layer's value.
+    return effective_value{entry->value, source, lock != nullptr,
+                           lock != nullptr ? lock->source : std::string()};
 }
 
 std::int64_t config_layers::get_int(std::string_view key, std::int64_t fallback, std::int64_t min,
                                     std::int64_t max) const {
-    const auto found = get(key);
-    if (!found) {
+    config_layer source = config_layer::defaults;
+    const server_layer* lock = nullptr;
+    const cfg_entry* entry = winning(key, source, lock);
+    if (entry == nullptr) {
         return fallback;
     }
-    const std::string& text = found->value;
+    const std::string& text = entry->value;
     std::int64_t value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min ||
@@ -290,19 +306,23 @@ std::int64_t config_layers::get_int(std::string_view key, std::int64_t fallback,
 }
 
 bool config_layers::get_bool(std::string_view key, bool fallback) const {
-    const auto found = get(key);
-    if (found && found->value == "1") {
+    config_layer source = config_layer::defaults;
+    const server_layer* lock = nullptr;
+    const cfg_entry* entry = winning(key, source, lock);
+    if (entry != nullptr && entry->value == "1") {
         return true;
     }
-    if (found && found->value == "0") {
+    if (entry != nullptr && entry->value == "0") {
         return false;
     }
     return fallback;
 }
 
 std::string config_layers::get_string(std::string_view key, std::string_view fallback) const {
-    auto found = get(key);
-    return found ? std::move(found->value) : std::string(fallback);
+    config_layer source = config_layer::defaults;
+    const server_layer* lock = nullptr;
+    const cfg_entry* entry = winning(key, source, lock);
+    return entry != nullptr ? entry->value : std::string(fallback);
 }
 
 cfg_file config_layers::merged_server() const {

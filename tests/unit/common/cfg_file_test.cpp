@@ -110,6 +110,24 @@ BOOST_AUTO_TEST_CASE(keys_match_whatever_the_case_and_spacing) {
     BOOST_TEST(aastra::normalise_cfg_key("  Sip \t Line1  Auth Name ") == "sip line1 auth name");
 }
 
+// Lookups skip the normalised copy when the key is normalised already; every other spelling
+// must still find (and erase) the same entry.
+BOOST_AUTO_TEST_CASE(lookups_with_keys_not_yet_normalised) {
+    aastra::cfg_file file;
+    BOOST_TEST_REQUIRE(!file.set("sip line1 auth name", "1001").has_value());
+    const aastra::cfg_entry* entry = file.find("sip line1 auth name");
+    BOOST_TEST_REQUIRE(entry != nullptr);
+    for (const char* spelling : {"Sip line1 auth name", "sip line1 auth NAME", " sip line1 auth name",
+                                 "sip line1 auth name ", "sip  line1 auth name", "sip\tline1 auth name",
+                                 "\tsip line1 auth name"}) {
+        BOOST_TEST(file.find(spelling) == entry, spelling);
+    }
+    BOOST_TEST(file.find("sip line1 auth nam") == nullptr);
+    BOOST_TEST(file.find("") == nullptr);
+    BOOST_TEST(file.erase("SIP Line1  Auth Name"));
+    BOOST_TEST(file.find("sip line1 auth name") == nullptr);
+}
+
 BOOST_AUTO_TEST_CASE(last_value_read_wins_and_repeats_are_reported) {
     const auto result = parse_ok(
         "sip proxy ip: 10.0.0.1\n"

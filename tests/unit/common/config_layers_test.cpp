@@ -238,6 +238,26 @@ BOOST_AUTO_TEST_CASE(typed_getters_fall_back_on_bad_values) {
     BOOST_TEST(layers.get_string("http digest username") == "aastra");
 }
 
+// The typed getters read the entry in force without building get()'s answer: they must pick the
+// same layer, local values included unless a server file locks the key.
+BOOST_AUTO_TEST_CASE(typed_getters_follow_precedence_and_locks) {
+    aastra::config_layers layers;
+    BOOST_TEST(!layers.set_local("xml get timeout", "30").has_value());
+    BOOST_TEST(!layers.set_local("http digest force login", "1").has_value());
+    BOOST_TEST(!layers.set_local("http digest username", "local-user").has_value());
+    layers.set_server_file(server_file::global,
+                           cfg("xml get timeout: 10\n!http digest force login: 0\nhttp digest username: srv\n"),
+                           "aastra.cfg");
+    BOOST_TEST(layers.get_int("XML Get  Timeout", 0, 0, 100) == 30);  // local wins
+    BOOST_TEST(layers.get_bool("http digest force login", true) == false);  // locked: local ignored
+    BOOST_TEST(layers.get_string("http digest username") == "local-user");
+    BOOST_TEST(layers.get_string("http digest password") == "aastra");  // firmware default
+    BOOST_TEST(get_ok(layers, "http digest force login").locked);
+    BOOST_TEST(!get_ok(layers, "http digest username").locked);
+    layers.clear_server();
+    BOOST_TEST(layers.get_bool("http digest force login", false) == true);
+}
+
 BOOST_AUTO_TEST_CASE(firmware_defaults_table) {
     const std::pair<const char*, const char*> expected[] = {
         {"http port", "80"},

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -73,8 +74,16 @@ public:
     }
 
 private:
+    // Looked up by string_view: the keys code asks for are normalised already, and copying each
+    // into a std::string first was most of the cost of reading a setting.
+    struct key_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    const cfg_entry* find_normalised(std::string_view key) const;
+
     std::vector<cfg_entry> entries_;
-    std::unordered_map<std::string, std::size_t> index_;  // normalised key -> entries_ slot
+    std::unordered_map<std::string, std::size_t, key_hash, std::equal_to<>> index_;  // normalised key -> slot
 };
 
 enum class cfg_problem {

@@ -108,6 +108,9 @@ private:
     static constexpr std::size_t cached_slot = 0;
 
     const server_layer* locking_layer(std::string_view key) const;
+    // The entry in force, its layer and the file locking it, without copying the value: the
+    // typed getters need only a look at it.
+    const cfg_entry* winning(std::string_view key, config_layer& source, const server_layer*& lock) const;
 
     std::shared_ptr<const cfg_file> defaults_;  // never null
     std::array<server_layer, layer_count> server_;
