@@ -151,6 +151,7 @@ boot_action provisioning_fsm::resume(const boot_event& ev, const resume_inputs& 
 
 persisted_layers provisioning_fsm::last_good() const {
     if (!has_last_good_) return {};
+    if (good_text_) return *good_text_;
     return {active_.server_cfg_text(), active_.local_cfg_text()};
 }
 
@@ -197,7 +198,8 @@ boot_action provisioning_fsm::next_step(const resume_inputs& in) {
     if (step_index_ >= settings_.order.size()) {
         active_ = building_;
         has_last_good_ = true;
-        return emit(action::persist{active_.server_cfg_text(), active_.local_cfg_text()});
+        good_text_ = persisted_layers{active_.server_cfg_text(), active_.local_cfg_text()};
+        return emit(action::persist{*good_text_->server_cfg, *good_text_->local_cfg});
     }
     const boot_step step = settings_.order[step_index_];
     step_record rec;

@@ -172,6 +172,9 @@ private:
     std::string firmware_wanted_;    // the version being downloaded
     std::optional<boot_action> after_discard_;  // what follows a discard_download
     bool has_last_good_ = false;                // active_ came from saved layers or a good run
+    // active_ as exported for persist, kept for last_good(): a fleet asks for it after every boot,
+    // and merging and serialising the layers again cost as much as the persist itself.
+    std::optional<persisted_layers> good_text_;
 };
 
 }  // namespace phone_agent

@@ -448,6 +448,10 @@ BOOST_AUTO_TEST_CASE(last_good_rebuilds_the_configuration_in_force) {
     outcome_of(play(fsm, fsm.resume(event::start{}, inputs()), happy_script(), 0));
     const auto saved = fsm.last_good();
     BOOST_TEST_REQUIRE(saved.server_cfg.has_value());
+    // The text exported for persist is kept for last_good(); it must be the configuration in force.
+    BOOST_TEST(*saved.server_cfg == fsm.config().server_cfg_text());
+    BOOST_TEST_REQUIRE(saved.local_cfg.has_value());
+    BOOST_TEST(*saved.local_cfg == fsm.config().local_cfg_text());
     auto again = make_fsm(settings(), saved, fsm.firmware());
     BOOST_TEST(again.config().server_cfg_text() == fsm.config().server_cfg_text());
     BOOST_TEST(again.config().local_cfg_text() == fsm.config().local_cfg_text());
