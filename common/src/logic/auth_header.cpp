@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace common::auth {
 namespace {
@@ -68,6 +70,26 @@ constexpr std::array<bool, 256> qdtext_table = [] {
     }
     return t;
 }();
+
+// End of the run of plain qdtext starting at `from`: eight bytes per step while none of them is a
+// DQUOTE, a backslash, a CTL or DEL (a word with one, HTAB included, is finished byte by byte).
+std::size_t qdtext_run(std::string_view in, std::size_t from) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    auto has_zero_byte = [](std::uint64_t x) { return ((x - ones) & ~x & highs) != 0; };
+    std::size_t i = from;
+    for (; i + 8 <= in.size(); i += 8) {
+        std::uint64_t x = 0;
+        std::memcpy(&x, in.data() + i, 8);
+        const bool below_space = ((x - ones * 0x20) & ~x & highs) != 0;
+        if (below_space || has_zero_byte(x ^ (ones * '"')) || has_zero_byte(x ^ (ones * '\\')) ||
+            has_zero_byte(x ^ (ones * 0x7f))) {
+            break;
+        }
+    }
+    while (i < in.size() && qdtext_table[static_cast<unsigned char>(in[i])]) ++i;
+    return i;
+}
 
 // One challenge or credentials item as found in the input; its parameters are
 // params[first, last) of the parser's parameter storage.
@@ -176,7 +198,7 @@ private:
                 if (try_token68(item)) {
                     last_kind = "token68 of auth-scheme ";
                 } else {
-                    if (!parse_param()) return false;
+                    if (!parse_param(scan_token(pos_))) return false;
                     last_kind = "parameter ";
                     last_name = params_[param_count_ - 1].name;
                 }
@@ -210,7 +232,7 @@ private:
                 return fail(pos_, "parameter " + quote_name(name) + " follows the " + last() +
                                       " (a parameter without '='?)");
             }
-            if (!parse_param()) return false;
+            if (!parse_param(name)) return false;
             last_kind = "parameter ";
             last_name = params_[param_count_ - 1].name;
         }
@@ -230,10 +252,11 @@ private:
         return true;
     }
 
-    // auth-param = token BWS "=" BWS ( token / quoted-string )
-    bool parse_param() {
+    // auth-param = token BWS "=" BWS ( token / quoted-string ); `name` is the token at `pos_`,
+    // already scanned by the caller's look-ahead.
+    bool parse_param(std::string_view name) {
         const std::size_t start = pos_;
-        const std::string_view name = read_token();
+        pos_ += name.size();
         if (name.empty()) {
             if (peek() == '=') return fail(start, "'=' without a parameter name");
             return fail(start, "expected a parameter name, found " + found());
@@ -270,8 +293,7 @@ private:
     bool read_quoted(std::string_view name, std::string_view& out) {
         const std::size_t open = pos_;
         ++pos_;
-        std::size_t run = pos_;
-        while (run < in_.size() && qdtext_table[static_cast<unsigned char>(in_[run])]) ++run;
+        std::size_t run = qdtext_run(in_, pos_);
         if (run < in_.size() && in_[run] == '"') {
             out = in_.substr(pos_, run - pos_);
             pos_ = run + 1;
@@ -308,8 +330,7 @@ private:
                 return fail(pos_, describe(c) + " in quoted-string of parameter " +
                                       quote_name(name));
             }
-            run = pos_;
-            while (run < in_.size() && qdtext_table[static_cast<unsigned char>(in_[run])]) ++run;
+            run = qdtext_run(in_, pos_);
         }
         return fail(open, "unterminated quoted-string in parameter " + quote_name(name));
     }
