@@ -98,7 +98,7 @@ constexpr std::size_t single_params = p_userhash;  // the ids below this one
 // The id of a parameter name (case-insensitive), p_count for names verify() does not read. The
 // length picks the one to three candidates, so each name costs one comparison or two.
 param_id id_of(std::string_view name) noexcept {
-    auto is = [&](param_id id) { return iequals(name, param_names[id]); };
+    auto is = [&](param_id id) { return name == param_names[id] || iequals(name, param_names[id]); };
     switch (name.size()) {
         case 2: return is(p_nc) ? p_nc : p_count;
         case 3: return is(p_uri) ? p_uri : is(p_qop) ? p_qop : p_count;

@@ -27,6 +27,8 @@ constexpr bool is_tchar(char c) noexcept {
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
+    // Names are mostly written as expected ("Digest", "nonce", "User-Agent"): one memcmp then.
+    if (a == b) return true;
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
     }
