@@ -4,6 +4,8 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace common::http {
 namespace {
@@ -27,12 +29,6 @@ bool safe_name(std::string_view name) noexcept {
 }
 
 bool safe_value(std::string_view value) noexcept { return !common::auth::has_forbidden_header_chars(value); }
-
-void append_number(std::string& out, std::uint64_t n) {
-    std::array<char, 24> digits{};
-    auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), n);
-    out.append(digits.data(), static_cast<std::size_t>(end - digits.data()));
-}
 
 }  // namespace
 
@@ -91,36 +87,74 @@ std::string_view reason_phrase(unsigned status) noexcept {
 
 void append_response_head(std::string& out, const response_head_spec& spec,
                           const std::vector<header_field>& headers, std::vector<std::string>& dropped) {
-    std::size_t need = 64;
-    for (const auto& h : headers) need += h.name.size() + h.value.size() + 4;
-    out.reserve(out.size() + need);
+    // Two passes: the first checks every field and sizes the head, the second copies into the
+    // string grown once (an append per piece was most of the cost of a small response's head).
+    // Fields past the first 64 are checked again in the second pass rather than remembered.
+    constexpr std::size_t remembered = 64;
+    std::uint64_t written = 0;  // bit i: field i goes out
+    // The writer sets these two from the body and the connection state.
+    auto framing = [](const header_field& h) {
+        return common::auth::iequals(h.name, "Content-Length") || common::auth::iequals(h.name, "Connection");
+    };
+    std::array<char, 24> length_digits{};
+    std::size_t length_size = 0;
+    if (spec.content_length) {
+        const auto [end, ec] = std::to_chars(length_digits.data(), length_digits.data() + length_digits.size(),
+                                             *spec.content_length);
+        length_size = static_cast<std::size_t>(end - length_digits.data());
+    }
+    std::array<char, 8> status_digits{};
+    const auto [status_end, status_ec] =
+        std::to_chars(status_digits.data(), status_digits.data() + status_digits.size(), spec.status);
+    const std::string_view status(status_digits.data(), static_cast<std::size_t>(status_end - status_digits.data()));
+    const std::string_view reason = reason_phrase(spec.status);
+    const std::string_view connection = spec.version >= 11 && !spec.keep_alive ? "Connection: close\r\n"
+                                        : spec.version < 11 && spec.keep_alive ? "Connection: keep-alive\r\n"
+                                                                                : "";
 
-    out.append(spec.version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
-    append_number(out, spec.status);
-    out.push_back(' ');
-    out.append(reason_phrase(spec.status));
-    out.append("\r\n");
-    for (const auto& h : headers) {
+    std::size_t size = 9 + status.size() + 1 + reason.size() + 2;
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+        const auto& h = headers[i];
         if (!safe_name(h.name) || !safe_value(h.value)) {
             dropped.push_back(h.name);
             continue;
         }
-        if (common::auth::iequals(h.name, "Content-Length") || common::auth::iequals(h.name, "Connection")) {
-            continue;
-        }
-        out.append(h.name);
-        out.append(": ");
-        out.append(h.value);
-        out.append("\r\n");
+        if (framing(h)) continue;
+        if (i < remembered) written |= std::uint64_t{1} << i;
+        size += h.name.size() + 2 + h.value.size() + 2;
+    }
+    if (spec.content_length) size += 16 + length_size + 2;
+    size += connection.size() + 2;
+
+    const std::size_t start = out.size();
+    out.resize(start + size);
+    char* p = out.data() + start;
+    auto put = [&p](std::string_view text) {
+        std::memcpy(p, text.data(), text.size());
+        p += text.size();
+    };
+    put(spec.version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
+    put(status);
+    put(" ");
+    put(reason);
+    put("\r\n");
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+        const auto& h = headers[i];
+        const bool goes_out = i < remembered ? (written & (std::uint64_t{1} << i)) != 0
+                                             : safe_name(h.name) && safe_value(h.value) && !framing(h);
+        if (!goes_out) continue;
+        put(h.name);
+        put(": ");
+        put(h.value);
+        put("\r\n");
     }
     if (spec.content_length) {
-        out.append("Content-Length: ");
-        append_number(out, *spec.content_length);
-        out.append("\r\n");
+        put("Content-Length: ");
+        put(std::string_view(length_digits.data(), length_size));
+        put("\r\n");
     }
-    if (spec.version >= 11 && !spec.keep_alive) out.append("Connection: close\r\n");
-    if (spec.version < 11 && spec.keep_alive) out.append("Connection: keep-alive\r\n");
-    out.append("\r\n");
+    put(connection);
+    put("\r\n");
 }
 
 }  // namespace common::http

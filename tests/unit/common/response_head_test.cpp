@@ -73,3 +73,25 @@ BOOST_AUTO_TEST_CASE(forbidden_bytes_are_found_at_every_position_of_a_long_value
         BOOST_TEST(dropped.empty(), "length " << length);
     }
 }
+
+BOOST_AUTO_TEST_CASE(more_fields_than_the_first_pass_remembers) {
+    // Past the 64th field the head is checked again while it is written; the output must not
+    // depend on where a field falls.
+    std::vector<header_field> headers;
+    std::string expected = "HTTP/1.1 200 OK\r\n";
+    for (int i = 0; i < 70; ++i) {
+        const std::string name = "X-" + std::to_string(i);
+        if (i % 7 == 3) {
+            headers.push_back({name, "bad\r\nvalue"});
+        } else if (i % 11 == 5) {
+            headers.push_back({"Content-Length", "1"});
+        } else {
+            headers.push_back({name, "v" + std::to_string(i)});
+            expected += name + ": v" + std::to_string(i) + "\r\n";
+        }
+    }
+    expected += "Content-Length: 12\r\n\r\n";
+    std::vector<std::string> dropped;
+    BOOST_TEST(head({200, 11, 12, true}, headers, &dropped) == expected);
+    BOOST_TEST(dropped.size() == 10u);
+}
