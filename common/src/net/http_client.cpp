@@ -4,6 +4,7 @@
 #include "common/net/tls_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -12,8 +13,6 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
 
 #include <array>
@@ -134,31 +133,56 @@ std::string tls_session_key(const fetch_request& req, asio::ssl::context& tls, c
            "\n" + std::to_string(reinterpret_cast<std::uintptr_t>(tls.native_handle()));
 }
 
+bool is_named(const http_header& h, std::string_view name) { return auth::iequals(h.name, name); }
+
+}  // namespace
+
+// One buffer instead of Beast's message and serializer: a fields container (an allocation per
+// field) and a chain of buffer views built and walked for every request of a fleet.
+std::string format_request(const fetch_request& req, bool keep_alive) {
+    const bool default_port = (req.url.scheme == "https" && req.url.port == 443) ||
+                              (req.url.scheme == "http" && req.url.port == 80);
+    const bool sized = !req.body.empty() || req.method == "OPTIONS" || req.method == "PUT" || req.method == "POST";
+    std::string out;
+    out.reserve(128 + req.url.target.size() + req.body.size());
+    out.append(req.method).append(" ").append(req.url.target).append(" HTTP/1.1\r\nHost: ");
+    if (req.url.host.find(':') != std::string::npos) {
+        out.append("[").append(req.url.host).append("]");
+    } else {
+        out.append(req.url.host);
+    }
+    if (!default_port) out.append(":").append(std::to_string(req.url.port));
+    out.append("\r\n");
+    bool has_connection = false;
+    for (const auto& h : req.headers) {
+        if (is_named(h, "Connection")) has_connection = true;
+        if (sized && is_named(h, "Content-Length")) continue;  // the client's own replaces it
+        out.append(h.name).append(": ").append(h.value).append("\r\n");
+    }
+    if (!keep_alive && !has_connection) out.append("Connection: close\r\n");
+    if (sized) out.append("Content-Length: ").append(std::to_string(req.body.size())).append("\r\n");
+    out.append("\r\n").append(req.body);
+    return out;
+}
+
+namespace {
+
 template <class Stream>
 asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const SSL* ssl, const fetch_request& req,
                                const fetch_limits& limits, const body_sink& sink, bool keep_alive,
                                fetch_result& out, exchange_end& end) {
-    http::request<http::string_body> msg{http::string_to_verb(req.method), req.url.target, 11};
-    if (msg.method() == http::verb::unknown) msg.method_string(req.method);
-    const bool default_port = (req.url.scheme == "https" && req.url.port == 443) ||
-                              (req.url.scheme == "http" && req.url.port == 80);
-    std::string host = req.url.host.find(':') != std::string::npos ? "[" + req.url.host + "]" : req.url.host;
-    msg.set(http::field::host, default_port ? host : host + ":" + std::to_string(req.url.port));
     for (const auto& h : req.headers) {
         if (auth::has_forbidden_header_chars(h.name) || auth::has_forbidden_header_chars(h.value)) {
             out.error = fetch_error::write;
             out.detail = "refusing to send header '" + h.name + "' containing CR, LF or NUL";
             co_return;
         }
-        msg.insert(h.name, h.value);
     }
-    if (!keep_alive && !msg.count(http::field::connection)) msg.set(http::field::connection, "close");
-    msg.body() = req.body;
-    msg.prepare_payload();
+    const std::string wire = format_request(req, keep_alive);
 
     lowest.expires_after(limits.response_timeout);
     const auto sent_at = clock_type::now();
-    auto [wec, wn] = co_await http::async_write(stream, msg, use_nothrow);
+    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(wire), use_nothrow);
     if (wec) {
         end.nothing_received = true;
         out.error = wec == beast::error::timeout ? fetch_error::response_timeout : fetch_error::write;

@@ -148,6 +148,12 @@ private:
     std::map<std::string, std::shared_ptr<SSL_SESSION>, std::less<>> tls_sessions_;
 };
 
+// The request as sent: request line, Host, the caller's fields in their order, `Connection:
+// close` unless keep_alive or the caller set Connection, `Content-Length` when there is a body or
+// the method is OPTIONS, PUT or POST (replacing the caller's), a blank line, the body. The fields
+// are sent as given; fetch() refuses CR, LF and NUL in them first.
+std::string format_request(const fetch_request& req, bool keep_alive);
+
 // Performs one exchange. For https, `tls` must be a client context built by make_client_context;
 // `tls_settings` supplies hostname/expiry checks and SNI. Without a session (or with its options
 // off) the connection is closed afterwards.
