@@ -1,6 +1,5 @@
 #include "common/aastra/cfg_file.hpp"
 
-#include <algorithm>
 #include <ostream>
 #include <utility>
 
@@ -21,10 +20,11 @@ std::string_view trim(std::string_view s) noexcept {
     return s;
 }
 
-// Not find_first_of: libstdc++ runs a memchr over the three bytes for every character, which
-// made this check most of the cost of reading a 2 KiB file.
+// Three memchr scans, not find_first_of: libstdc++ runs a memchr over the three bytes for every
+// character, which made this check most of the cost of reading a 2 KiB file.
 bool has_line_breaking_byte(std::string_view s) noexcept {
-    return std::any_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+    return s.find('\n') != std::string_view::npos || s.find('\r') != std::string_view::npos ||
+           s.find('\0') != std::string_view::npos;
 }
 
 bool is_wrapped_in_quotes(std::string_view s) noexcept {
