@@ -1,7 +1,8 @@
 // `phone-agent fleet` beyond the basic storm, against the real cms-mock: keep-alive (one connection
 // per phone in cms-mock's journal), TLS resumption across resyncs, a --devices CSV with each
 // phone's own login, --shard, the open model's arrival rate, the progress line on a terminal
-// (a pseudo-terminal from Python's pty module) and the generator's self-health figures.
+// (a pseudo-terminal from Python's pty module), the generator's self-health figures and a server
+// given by host name.
 #include "cms_mock_runner.hpp"
 #include "fleet_devices.hpp"
 #include "phone_agent_runner.hpp"
@@ -149,6 +150,20 @@ BOOST_AUTO_TEST_CASE(tls_sessions_resume_across_resyncs) {
     BOOST_TEST(handshakes == num(r.report, {"throughput", "requests"}));
     BOOST_TEST(num(r.report, {"connections", "tls_resumed"}) == handshakes - 4);
     BOOST_TEST(journal(mock).size() == static_cast<std::size_t>(handshakes));
+}
+
+// An IP literal is connected to without a lookup; a host name still goes through the resolver.
+BOOST_AUTO_TEST_CASE(server_given_by_host_name) {
+    auto mock = start_mock(2, false);
+    temp_dir dir("fleet-opt");
+    std::string url = mock.http_url();
+    url.replace(url.find("127.0.0.1"), std::string_view("127.0.0.1").size(), "localhost");
+    auto r = run_fleet({"--server", url + "/dms/Aastra{model}/", "--mac-start", mac_of(0), "--count", "2",
+                        "--models", "6731i:1", "--firmware", "3.2.2.1000", "--threshold", "provisioned>=100%"},
+                       dir);
+    BOOST_TEST_REQUIRE(r.exit_code.value_or(-1) == 0, r.err);
+    BOOST_TEST(num(r.report, {"phones", "provisioned"}) == 2);
+    BOOST_TEST(journal(mock).size() == static_cast<std::size_t>(num(r.report, {"throughput", "requests"})));
 }
 
 BOOST_AUTO_TEST_CASE(devices_csv_with_own_logins) {
