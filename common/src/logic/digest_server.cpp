@@ -68,11 +68,6 @@ std::optional<std::string> decode_ext_value(std::string_view text) {
     return out;
 }
 
-bool is_lower_hex(std::string_view s) noexcept {
-    return std::all_of(s.begin(), s.end(),
-                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 std::string to_lower_ascii(std::string_view s) {
     std::string out(s);
     for (auto& c : out) {
@@ -95,20 +90,31 @@ constexpr std::array<std::string_view, p_count> param_names{
     "algorithm", "cnonce", "opaque", "qop", "nc", "userhash"};
 constexpr std::size_t single_params = p_userhash;  // the ids below this one
 
-// The id of a parameter name (case-insensitive), p_count for names verify() does not read. The
-// length picks the one to three candidates, so each name costs one comparison or two.
+// The id of a parameter name (case-insensitive), p_count for names verify() does not read. Length
+// and first letter leave one candidate, so each name costs one comparison.
 param_id id_of(std::string_view name) noexcept {
-    auto is = [&](param_id id) { return name == param_names[id] || iequals(name, param_names[id]); };
+    if (name.empty()) return p_count;
+    const char first = static_cast<char>(name.front() | 0x20);  // ASCII lower case for letters
+    param_id candidate = p_count;
     switch (name.size()) {
-        case 2: return is(p_nc) ? p_nc : p_count;
-        case 3: return is(p_uri) ? p_uri : is(p_qop) ? p_qop : p_count;
-        case 5: return is(p_realm) ? p_realm : is(p_nonce) ? p_nonce : p_count;
-        case 6: return is(p_cnonce) ? p_cnonce : is(p_opaque) ? p_opaque : p_count;
-        case 8: return is(p_username) ? p_username : is(p_response) ? p_response
-                       : is(p_userhash) ? p_userhash : p_count;
-        case 9: return is(p_username_ext) ? p_username_ext : is(p_algorithm) ? p_algorithm : p_count;
+        case 2: candidate = p_nc; break;
+        case 3: candidate = first == 'u' ? p_uri : p_qop; break;
+        case 5: candidate = first == 'r' ? p_realm : p_nonce; break;
+        case 6: candidate = first == 'c' ? p_cnonce : p_opaque; break;
+        case 8:
+            if (first == 'r') {
+                candidate = p_response;
+            } else if (name.size() > 4 && (name[4] | 0x20) == 'h') {
+                candidate = p_userhash;
+            } else {
+                candidate = p_username;
+            }
+            break;
+        case 9: candidate = first == 'u' ? p_username_ext : p_algorithm; break;
         default: return p_count;
     }
+    const std::string_view wanted = param_names[candidate];
+    return name == wanted || iequals(name, wanted) ? candidate : p_count;
 }
 
 // First occurrence and count (capped at 2) of each parameter, in one pass over the credentials
@@ -128,13 +134,17 @@ struct indexed_params {
     const auth_param_view* operator[](param_id id) const noexcept { return first[id]; }
 };
 
-// `text` lower-cased into `out` when it fits (hex digests are at most 128 characters).
-std::optional<std::string_view> lowered(std::string_view text, crypto::hex_buffer& out) noexcept {
-    if (text.size() > out.size()) return std::nullopt;
-    std::transform(text.begin(), text.end(), out.begin(), [](char c) {
-        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    });
-    return std::string_view(out.data(), text.size());
+// Hex of either case decoded into `out`; std::nullopt for an odd length, a non-hex character or
+// more than `out` holds.
+std::optional<std::string_view> decode_hex(std::string_view text, crypto::digest_buffer& out) noexcept {
+    if (text.size() % 2 != 0 || text.size() / 2 > out.size()) return std::nullopt;
+    for (std::size_t i = 0; i < text.size(); i += 2) {
+        const int hi = hex_value(text[i]);
+        const int lo = hex_value(text[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out[i / 2] = static_cast<char>(hi * 16 + lo);
+    }
+    return std::string_view(out.data(), text.size() / 2);
 }
 
 }  // namespace
@@ -314,30 +324,44 @@ digest_verifier::digest_verifier(digest_server_config config, nonce_issuer issue
 
 const std::string& digest_verifier::password_hash(digest_algorithm algorithm, std::string_view user,
                                                   std::string_view password) {
+    auto& last = last_password_;
+    if (last.hash != nullptr && last.algorithm == algorithm && last.user == user && last.password == password) {
+        return *last.hash;
+    }
     // The user's length keeps ("a:b", "c") and ("a", "b:c") apart whatever bytes they hold. The
     // key is rebuilt in a member string, which keeps its capacity between requests.
     key_.clear();
     key_.push_back(static_cast<char>('0' + static_cast<int>(algorithm)));
     key_.append(std::to_string(user.size())).push_back(':');
     key_.append(user).append(password);
-    if (const auto found = password_hashes_.find(key_); found != password_hashes_.end()) return found->second;
-    // One entry per user and password in use; a config with more devices than this recycles it.
-    if (password_hashes_.size() >= 4096) password_hashes_.clear();
-    std::string value = digest_password_hash(algorithm, user, config_.realm, password);
-    return password_hashes_.emplace(key_, std::move(value)).first->second;
+    auto found = password_hashes_.find(key_);
+    if (found == password_hashes_.end()) {
+        // One entry per user and password in use; a config with more devices than this recycles it.
+        if (password_hashes_.size() >= 4096) password_hashes_.clear();
+        found = password_hashes_.emplace(key_, digest_password_hash(algorithm, user, config_.realm, password)).first;
+    }
+    last = {algorithm, std::string(user), std::string(password), &found->second};
+    return found->second;
 }
 
 const std::string& digest_verifier::request_hash(digest_algorithm algorithm, std::string_view method,
                                                  std::string_view uri) {
+    auto& last = last_request_;
+    if (last.hash != nullptr && last.algorithm == algorithm && last.method == method && last.uri == uri) {
+        return *last.hash;
+    }
     // A method is a token, so the space cannot be part of it.
     key_.clear();
     key_.push_back(static_cast<char>('0' + static_cast<int>(algorithm)));
     key_.append(method).push_back(' ');
     key_.append(uri);
-    if (const auto found = request_hashes_.find(key_); found != request_hashes_.end()) return found->second;
-    if (request_hashes_.size() >= 4096) request_hashes_.clear();
-    std::string value = digest_ha2(algorithm, qop::auth, method, uri, {});
-    return request_hashes_.emplace(key_, std::move(value)).first->second;
+    auto found = request_hashes_.find(key_);
+    if (found == request_hashes_.end()) {
+        if (request_hashes_.size() >= 4096) request_hashes_.clear();
+        found = request_hashes_.emplace(key_, digest_ha2(algorithm, qop::auth, method, uri, {})).first;
+    }
+    last = {algorithm, std::string(method), std::string(uri), &found->second};
+    return found->second;
 }
 
 std::vector<challenge> digest_verifier::challenges(digest_clock::time_point now, bool stale) {
@@ -454,9 +478,10 @@ digest_verification digest_verifier::verify(const credentials_view& creds,
         nc = *parsed_nc;
     }
 
-    crypto::hex_buffer response_buffer;
-    const auto response = lowered(params[p_response]->value, response_buffer);
-    if (!response || response->size() != 2 * crypto::digest_size(hash_of(algorithm)) || !is_lower_hex(*response)) {
+    // Compared as raw bytes: half the length for the constant-time comparison, and no hex to write.
+    crypto::digest_buffer response_buffer;
+    const auto response = decode_hex(params[p_response]->value, response_buffer);
+    if (!response || response->size() != crypto::digest_size(hash_of(algorithm))) {
         return fail(o::malformed, "response is not a " + std::string(to_string(algorithm)) + " hex digest");
     }
     const std::string_view uri = params[p_uri]->value;
@@ -511,10 +536,9 @@ digest_verification digest_verifier::verify(const credentials_view& creds,
     }
 
     const auto& hashed = password_hash(algorithm, user, *password);
-    std::string expected_storage;
     crypto::hex_buffer ha1_buffer;
-    crypto::hex_buffer expected_buffer;
-    std::string_view expected;
+    crypto::digest_buffer expected_buffer;
+    std::optional<std::string_view> expected;
     if (chosen == qop::auth_int) {
         digest_challenge offered;
         offered.realm = config_.realm;
@@ -528,15 +552,14 @@ digest_verification digest_verifier::verify(const credentials_view& creds,
         if (const auto* error = std::get_if<digest_error>(&computed)) {
             return fail(o::malformed, error->message, user);
         }
-        expected_storage = std::move(std::get<digest_values>(computed).response);
-        expected = expected_storage;
+        expected = decode_hex(std::get<digest_values>(computed).response, expected_buffer);
     } else {
         // The checks compute() makes all passed above; HA2 depends on nothing secret, so it is reused.
         const auto ha1 = digest_ha1_from_hash(algorithm, hashed, nonce_text, cnonce, ha1_buffer);
-        expected = digest_response(algorithm, ha1, nonce_text, nc_text, cnonce, chosen,
-                                   request_hash(algorithm, request.method, uri), expected_buffer);
+        expected = digest_response_bytes(algorithm, ha1, nonce_text, nc_text, cnonce, chosen,
+                                         request_hash(algorithm, request.method, uri), expected_buffer);
     }
-    if (!crypto::constant_time_equal(expected, *response)) {
+    if (!expected || !crypto::constant_time_equal(*expected, *response)) {
         return fail(o::bad_password, "wrong response for user '" + user + "' in realm '" +
                                          config_.realm + "'", user);
     }

@@ -284,6 +284,27 @@ BOOST_AUTO_TEST_CASE(a_parsed_header_is_verified_without_copies) {
     BOOST_TEST(unescaped.ok(), unescaped.message);
 }
 
+BOOST_AUTO_TEST_CASE(parameter_names_are_matched_case_insensitively_and_exactly) {
+    // Names are told apart by length and first letter, then compared in full: any case goes,
+    // a look-alike of the same length is an unknown parameter (ignored), not the one it resembles.
+    auto creds = req.build();
+    for (auto& p : creds.params) {
+        if (p.name == "username") p.name = "UserName";
+        if (p.name == "response") p.name = "RESPONSE";
+        if (p.name == "cnonce") p.name = "cNonce";
+    }
+    creds.params.push_back({"usernamE*x", "ignored", false});
+    creds.params.push_back({"responsx", "ignored", false});
+    creds.params.push_back({"userhasx", "true", false});
+    creds.params.push_back({"Userhash", "false", false});
+    const auto ok = check(creds);
+    BOOST_TEST(ok.ok(), ok.message);
+
+    auto twice = req.build();
+    twice.params.push_back({"REALM", "cms", true});
+    BOOST_TEST((outcome(twice) == digest_outcome::malformed));  // duplicate realm
+}
+
 BOOST_AUTO_TEST_CASE(more_parameters_than_a_header_can_carry_are_malformed) {
     auto creds = req.build();
     while (creds.params.size() <= max_params) creds.params.push_back({"x" + std::to_string(creds.params.size()), "v", false});

@@ -209,6 +209,20 @@ private:
                                     std::string_view uri);
     std::unordered_map<std::string, std::string> request_hashes_;
     std::string key_;  // the lookup key of either cache, rebuilt in place per request
+    // The entries the previous request used: a phone fetches its files one after another, so the
+    // next request usually needs the same two (compared in full, reset when a cache is cleared).
+    struct last_password {
+        digest_algorithm algorithm{};
+        std::string user;
+        std::string password;
+        const std::string* hash = nullptr;
+    } last_password_;
+    struct last_request {
+        digest_algorithm algorithm{};
+        std::string method;
+        std::string uri;
+        const std::string* hash = nullptr;
+    } last_request_;
 };
 
 }  // namespace common::auth
