@@ -21,6 +21,9 @@ struct auth_gate::compiled_rule {
     // Negative modes keep a little memory of nonces, bounded so a flood cannot grow it.
     std::set<std::string, std::less<>> special_nonces;  // issued after a forced stale / already used
     std::deque<std::string> special_order;
+    // The credentials of the request being checked, kept between requests so that its 64
+    // parameter slots are not set up anew each time (its views are stale outside check_digest).
+    credentials_view credentials;
 
     bool remember(std::string nonce) {
         if (special_nonces.contains(nonce)) return false;
@@ -387,7 +390,7 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
                                       ": every answer is refused");
     }
     // Views of the header: nothing of it is copied unless it is refused.
-    credentials_view creds;
+    credentials_view& creds = rule.credentials;
     if (auto err = parse_credentials(*header, creds)) {
         auth_decision d;
         d.scheme = "Digest";
