@@ -270,6 +270,14 @@ std::string_view digest_response(digest_algorithm algorithm, std::string_view ha
     return crypto::hex_digest_joined(hash, {ha1, nonce, nc, cnonce, to_string(chosen), ha2}, ':', out);
 }
 
+std::string_view digest_response_bytes(digest_algorithm algorithm, std::string_view ha1, std::string_view nonce,
+                                       std::string_view nc, std::string_view cnonce, qop chosen,
+                                       std::string_view ha2, crypto::digest_buffer& out) {
+    const auto hash = hash_of(algorithm);
+    if (chosen == qop::none) return crypto::digest_joined(hash, {ha1, nonce, ha2}, ':', out);
+    return crypto::digest_joined(hash, {ha1, nonce, nc, cnonce, to_string(chosen), ha2}, ':', out);
+}
+
 std::string digest_response(digest_algorithm algorithm, std::string_view ha1, std::string_view nonce,
                             std::string_view nc, std::string_view cnonce, qop chosen,
                             std::string_view ha2) {

@@ -75,3 +75,27 @@ BOOST_AUTO_TEST_CASE(base64_decode_is_strict) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(joined_digests_equal_the_digest_of_the_joined_text) {
+    // Short input is joined on the stack, long input (over 512 bytes) fed piece by piece: both
+    // must give H(a:b:c), raw and as hex, for every algorithm.
+    const std::string long_part(600, 'x');
+    for (auto algorithm : {common::crypto::hash_algorithm::md5, common::crypto::hash_algorithm::sha256,
+                           common::crypto::hash_algorithm::sha512_256}) {
+        for (const std::string& middle : {std::string("b"), long_part, std::string()}) {
+            BOOST_TEST_CONTEXT(common::crypto::to_string(algorithm) << " middle " << middle.size()) {
+                const std::string joined = "a:" + middle + ":c";
+                common::crypto::hex_buffer hex;
+                BOOST_TEST(common::crypto::hex_digest_joined(algorithm, {"a", middle, "c"}, ':', hex) ==
+                           common::crypto::hex_digest(algorithm, joined));
+                common::crypto::digest_buffer raw;
+                const auto bytes = common::crypto::digest_joined(algorithm, {"a", middle, "c"}, ':', raw);
+                BOOST_TEST(bytes.size() == common::crypto::digest_size(algorithm));
+                BOOST_TEST(common::crypto::to_hex(bytes) == common::crypto::hex_digest(algorithm, joined));
+            }
+        }
+    }
+    common::crypto::hex_buffer hex;
+    BOOST_TEST(common::crypto::hex_digest_joined(common::crypto::hash_algorithm::md5, {}, ':', hex) ==
+               "d41d8cd98f00b204e9800998ecf8427e");  // MD5 of nothing
+}

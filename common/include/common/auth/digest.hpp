@@ -104,6 +104,10 @@ std::string_view digest_ha1_from_hash(digest_algorithm algorithm, std::string_vi
 std::string_view digest_response(digest_algorithm algorithm, std::string_view ha1, std::string_view nonce,
                                  std::string_view nc, std::string_view cnonce, qop chosen,
                                  std::string_view ha2, crypto::hex_buffer& out);
+// The response as raw digest bytes rather than hex, for comparing with a decoded answer.
+std::string_view digest_response_bytes(digest_algorithm algorithm, std::string_view ha1, std::string_view nonce,
+                                       std::string_view nc, std::string_view cnonce, qop chosen,
+                                       std::string_view ha2, crypto::digest_buffer& out);
 
 // The per-request inputs of compute().
 struct digest_request {

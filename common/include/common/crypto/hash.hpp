@@ -33,8 +33,13 @@ std::string to_hex(std::string_view bytes);
 // Lower-case hex digest of `data`.
 std::string hex_digest(hash_algorithm algorithm, std::string_view data);
 
-// Room for the hex form of any digest above.
+// Room for any digest above, raw or as hex.
+using digest_buffer = std::array<char, 64>;
 using hex_buffer = std::array<char, 128>;
+// The raw digest of `parts` joined by `separator`, written to `out`; returns the view of `out`
+// that holds it.
+std::string_view digest_joined(hash_algorithm algorithm, std::initializer_list<std::string_view> parts,
+                               char separator, digest_buffer& out);
 // Lower-case hex digest of `parts` joined by `separator` (H(a:b:c) without building "a:b:c" on
 // the heap), written to `out`; returns the view of `out` that holds it. For per-request hashing.
 std::string_view hex_digest_joined(hash_algorithm algorithm, std::initializer_list<std::string_view> parts,
