@@ -36,7 +36,7 @@ std::int64_t decode_timestamp(std::string_view bytes) noexcept {
     return static_cast<std::int64_t>(value);
 }
 
-int hex_value(char c) noexcept {
+constexpr int hex_value(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -113,8 +113,13 @@ param_id id_of(std::string_view name) noexcept {
         case 9: candidate = first == 'u' ? p_username_ext : p_algorithm; break;
         default: return p_count;
     }
+    // Inline rather than iequals: the candidate's length is the name's, and it is lower case.
     const std::string_view wanted = param_names[candidate];
-    return name == wanted || iequals(name, wanted) ? candidate : p_count;
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+        const char c = name[i];
+        if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c) != wanted[i]) return p_count;
+    }
+    return candidate;
 }
 
 // First occurrence and count (capped at 2) of each parameter, in one pass over the credentials
@@ -137,13 +142,25 @@ struct indexed_params {
 // Hex of either case decoded into `out`; std::nullopt for an odd length, a non-hex character or
 // more than `out` holds.
 std::optional<std::string_view> decode_hex(std::string_view text, crypto::digest_buffer& out) noexcept {
+    // Digit values by table, 0xff for anything else.
+    static constexpr std::array<unsigned char, 256> values = [] {
+        std::array<unsigned char, 256> v{};
+        v.fill(0xff);
+        for (int c = 0; c < 256; ++c) {
+            const int value = hex_value(static_cast<char>(c));
+            if (value >= 0) v[static_cast<std::size_t>(c)] = static_cast<unsigned char>(value);
+        }
+        return v;
+    }();
     if (text.size() % 2 != 0 || text.size() / 2 > out.size()) return std::nullopt;
+    unsigned bad = 0;
     for (std::size_t i = 0; i < text.size(); i += 2) {
-        const int hi = hex_value(text[i]);
-        const int lo = hex_value(text[i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out[i / 2] = static_cast<char>(hi * 16 + lo);
+        const unsigned hi = values[static_cast<unsigned char>(text[i])];
+        const unsigned lo = values[static_cast<unsigned char>(text[i + 1])];
+        bad |= (hi | lo) & 0x80U;
+        out[i / 2] = static_cast<char>((hi << 4U) | (lo & 0x0fU));
     }
+    if (bad != 0) return std::nullopt;
     return std::string_view(out.data(), text.size() / 2);
 }
 
