@@ -71,8 +71,9 @@ std::variant<std::string, path_error> decode_path(std::string_view raw) {
     out.reserve(raw.size());
     for (std::size_t i = 0; i < raw.size(); ++i) {
         const auto b = static_cast<unsigned char>(raw[i]);
-        if (auto problem = raw_byte_problem(b, i)) {
-            return error(path_error_kind::malformed, std::move(*problem));
+        const bool plain = b > 0x20 && b < 0x7f && b != '\\';  // raw_byte_problem's fast answer, inline
+        if (!plain) {
+            if (auto problem = raw_byte_problem(b, i)) return error(path_error_kind::malformed, std::move(*problem));
         }
         if (raw[i] != '%') {
             out.push_back(raw[i]);
