@@ -7,7 +7,8 @@
 // A phone between resyncs is a small slot (its schedule, running firmware, the configuration in
 // force as text, TLS sessions and an idle connection when it keeps them) plus one entry in the shard's resync
 // queue; its state machine, driver, coroutine and buffers exist only while it boots, rebuilt for
-// each boot from the slot as a restarting phone rebuilds them from its flash.
+// each boot from the slot as a restarting phone rebuilds them from its flash. Phones resyncing
+// within 5 s keep their state machine and driver instead (no state directory).
 //
 // Thread safety: run() on one thread; snapshot(), stop_starting(), abort() and
 // internal_failures() from any thread.
@@ -135,6 +136,7 @@ private:
     std::atomic<unsigned> internal_failures_{0};
     std::size_t alive_ = 0;  // phones with a boot running or a resync queued
     std::size_t ended_since_trim_ = 0;  // boots
+    bool keep_warm_ = false;  // phones keep their state machine and driver between boots
     bool launcher_done_ = false;
     bool finished_ = false;
 
