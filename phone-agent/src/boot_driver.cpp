@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <openssl/rand.h>
 
+#include <array>
 #include <fstream>
 #include <sstream>
 
@@ -42,10 +43,20 @@ std::optional<std::string> client_certificate_refusal(const common::net::fetch_r
     return std::nullopt;
 }
 
+// 16 unpredictable bytes per cnonce, drawn from OpenSSL 1 KiB at a time: each RAND_bytes call
+// costs far more than the bytes (locks, a fork check), and a fleet starts a boot every few
+// microseconds. Bytes are handed out once and never reused.
 std::string random_cnonce() {
-    unsigned char raw[16];
-    if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
-    return common::crypto::to_hex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
+    constexpr std::size_t cnonce_bytes = 16;
+    thread_local std::array<unsigned char, 64 * cnonce_bytes> pool;
+    thread_local std::size_t used = pool.size();
+    if (used == pool.size()) {
+        if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+        used = 0;
+    }
+    const std::string_view raw(reinterpret_cast<const char*>(pool.data() + used), cnonce_bytes);
+    used += cnonce_bytes;
+    return common::crypto::to_hex(raw);
 }
 
 bool carries_authorization(const boot_action& act) {

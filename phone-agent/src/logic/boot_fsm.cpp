@@ -196,7 +196,7 @@ std::string provisioning_fsm::current_file() const { return records_.back().file
 
 boot_action provisioning_fsm::next_step(const resume_inputs& in) {
     if (step_index_ >= settings_.order.size()) {
-        active_ = building_;
+        active_ = std::move(building_);  // begin_run copies it back before the next use
         has_last_good_ = true;
         good_text_ = persisted_layers{active_.server_cfg_text(), active_.local_cfg_text()};
         return emit(action::persist{*good_text_->server_cfg, *good_text_->local_cfg});
@@ -301,7 +301,7 @@ boot_action provisioning_fsm::on_response(const event::http_response& ev,
     return fail(boot_status::server_error, current_file() + ": " + http_status_text(ev.status));
 }
 
-boot_action provisioning_fsm::on_body(std::string body, const resume_inputs& in) {
+boot_action provisioning_fsm::on_body(const std::string& body, const resume_inputs& in) {
     const boot_step step = record().step;
     if (step == boot_step::user_certificates) {
         if (body.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
@@ -309,7 +309,7 @@ boot_action provisioning_fsm::on_body(std::string body, const resume_inputs& in)
             record().note = "no PEM certificate in the body; ignored";
             return after_step(in);
         }
-        return emit(action::save_certificates{current_file(), std::move(body)});
+        return emit(action::save_certificates{current_file(), body});
     }
     if (step == boot_step::global_cfg && is_blank(body)) {
         return fail(boot_status::server_error,

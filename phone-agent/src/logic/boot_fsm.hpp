@@ -142,7 +142,7 @@ private:
     boot_action on_transport_error(const event::transport_error& ev, const resume_inputs& in);
     boot_action on_download(const event::download_result& ev, const resume_inputs& in);
     boot_action on_file_op(const event::file_op_done& ev, const resume_inputs& in);
-    boot_action on_body(std::string body, const resume_inputs& in);
+    boot_action on_body(const std::string& body, const resume_inputs& in);
     boot_action retry_or_fail(boot_status status, std::string reason,
                               std::optional<std::string_view> retry_after,
                               const resume_inputs& in);
