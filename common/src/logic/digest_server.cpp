@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
@@ -90,36 +91,34 @@ constexpr std::array<std::string_view, p_count> param_names{
     "algorithm", "cnonce", "opaque", "qop", "nc", "userhash"};
 constexpr std::size_t single_params = p_userhash;  // the ids below this one
 
+// Whether `name` (of the same length) is `lower`, in any case. The memcmp has a constant size, so
+// it compiles to a load or two instead of a call; the case-folding loop runs only on a mismatch.
+template <std::size_t N>
+bool is_name(std::string_view name, const char (&lower)[N]) noexcept {
+    return std::memcmp(name.data(), lower, N - 1) == 0 || iequals(name, std::string_view(lower, N - 1));
+}
+
 // The id of a parameter name (case-insensitive), p_count for names verify() does not read. Length
 // and first letter leave one candidate, so each name costs one comparison.
 param_id id_of(std::string_view name) noexcept {
     if (name.empty()) return p_count;
     const char first = static_cast<char>(name.front() | 0x20);  // ASCII lower case for letters
-    param_id candidate = p_count;
+    auto pick = [](bool match, param_id id) { return match ? id : p_count; };
     switch (name.size()) {
-        case 2: candidate = p_nc; break;
-        case 3: candidate = first == 'u' ? p_uri : p_qop; break;
-        case 5: candidate = first == 'r' ? p_realm : p_nonce; break;
-        case 6: candidate = first == 'c' ? p_cnonce : p_opaque; break;
+        case 2: return pick(is_name(name, "nc"), p_nc);
+        case 3: return first == 'u' ? pick(is_name(name, "uri"), p_uri) : pick(is_name(name, "qop"), p_qop);
+        case 5: return first == 'r' ? pick(is_name(name, "realm"), p_realm) : pick(is_name(name, "nonce"), p_nonce);
+        case 6:
+            return first == 'c' ? pick(is_name(name, "cnonce"), p_cnonce) : pick(is_name(name, "opaque"), p_opaque);
         case 8:
-            if (first == 'r') {
-                candidate = p_response;
-            } else if (name.size() > 4 && (name[4] | 0x20) == 'h') {
-                candidate = p_userhash;
-            } else {
-                candidate = p_username;
-            }
-            break;
-        case 9: candidate = first == 'u' ? p_username_ext : p_algorithm; break;
+            if (first == 'r') return pick(is_name(name, "response"), p_response);
+            if ((name[4] | 0x20) == 'h') return pick(is_name(name, "userhash"), p_userhash);
+            return pick(is_name(name, "username"), p_username);
+        case 9:
+            return first == 'u' ? pick(is_name(name, "username*"), p_username_ext)
+                                : pick(is_name(name, "algorithm"), p_algorithm);
         default: return p_count;
     }
-    // Inline rather than iequals: the candidate's length is the name's, and it is lower case.
-    const std::string_view wanted = param_names[candidate];
-    for (std::size_t i = 0; i < wanted.size(); ++i) {
-        const char c = name[i];
-        if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c) != wanted[i]) return p_count;
-    }
-    return candidate;
 }
 
 // First occurrence and count (capped at 2) of each parameter, in one pass over the credentials
