@@ -437,7 +437,6 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
     auth_decision d;
     d.scheme = "Digest";
     d.user = v.username;
-    d.message = v.message;
     // The modes that let through what the verifier refused.
     if ((v.outcome == digest_outcome::bad_password && mode == auth_negative_mode::wrong_password_accepted) ||
         (v.outcome == digest_outcome::replay && mode == auth_negative_mode::replay_accepted)) {
@@ -446,20 +445,21 @@ auth_decision auth_gate::check_digest(compiled_rule& rule, const auth_request& r
         d.as_user = as_user;
         return d;
     }
+    d.message = std::move(v.message);
     switch (v.outcome) {
         case digest_outcome::ok:
             break;
         case digest_outcome::stale:
             return challenge_decision(rule, now, mode != auth_negative_mode::no_stale_flag, auth_outcome::stale,
-                                      v.message);
+                                      std::move(d.message));
         case digest_outcome::replay:
-            return challenge_decision(rule, now, false, auth_outcome::replay, v.message);
+            return challenge_decision(rule, now, false, auth_outcome::replay, std::move(d.message));
         case digest_outcome::unknown_user:
-            return challenge_decision(rule, now, false, auth_outcome::unknown_user, v.message);
+            return challenge_decision(rule, now, false, auth_outcome::unknown_user, std::move(d.message));
         case digest_outcome::bad_password:
         case digest_outcome::wrong_realm:
         case digest_outcome::bad_nonce:
-            return challenge_decision(rule, now, false, auth_outcome::bad_password, v.message);
+            return challenge_decision(rule, now, false, auth_outcome::bad_password, std::move(d.message));
         default:
             d.result = auth_outcome::malformed;
             d.status = static_cast<unsigned>(http_status(v.outcome));
