@@ -110,7 +110,7 @@ std::string to_hex(std::string_view bytes) {
 
 namespace {
 
-// One context per thread, re-initialised per message: no allocation per digest.
+// One context per thread for every message, rather than one created and freed per digest.
 EVP_MD_CTX* thread_md_ctx(hash_algorithm algorithm) {
     thread_local std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx(EVP_MD_CTX_new());
     if (!ctx) throw_openssl("EVP_MD_CTX_new", algorithm);
