@@ -280,7 +280,9 @@ BOOST_AUTO_TEST_CASE(ten_thousand_random_cancels_complete_once_and_leak_nothing)
     auto job_for = [&](std::uint64_t id, bool held) {
         fetch_job job;
         const bool secure = id % 3 == 0;
-        const auto url = std::string(secure ? "https" : "http") + "://127.0.0.1:" +
+        // An IP literal is connected to at once; a name is resolved first, a phase to cancel in.
+        const bool by_name = id % 3 == 1;
+        const auto url = std::string(secure ? "https" : "http") + (by_name ? "://localhost:" : "://127.0.0.1:") +
                          std::to_string(secure ? server.secure_port() : server.plain_port()) +
                          (held ? "/held" : "/page") + std::to_string(id) + ".xml";
         job.request.url = *common::net::parse_url(url);
