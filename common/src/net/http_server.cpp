@@ -7,6 +7,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,6 +22,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <system_error>
 
 namespace common::http {
@@ -53,6 +57,17 @@ struct session_access {
     static std::list<http_server::connection*>& connections(http_server& s) { return s.connections_; }
     static void slot_freed(http_server& s) {
         if (s.slot_free_) s.slot_free_->cancel();
+    }
+    // After a burst, glibc keeps the freed frames and buffers of thousands of connections
+    // resident (measured: 10.8 -> 88 MiB after 3,000 concurrent downloads, flat afterwards).
+    // Once the last connection of a burst is gone, whole free pages go back; posted, so that
+    // the ending session's own frame is freed first.
+    static void maybe_release_memory(http_server& s, const net::any_io_executor& ex) {
+        if (++s.ended_since_trim_ < 256 || !s.connections_.empty()) return;
+        s.ended_since_trim_ = 0;
+#if defined(__GLIBC__)
+        net::post(ex, [] { ::malloc_trim(0); });
+#endif
     }
 };
 
@@ -209,6 +224,7 @@ net::awaitable<void> run_session(http_server& server, tcp::socket socket, const 
     lowest.close();
     connections.erase(registration);
     session_access::slot_freed(server);
+    session_access::maybe_release_memory(server, lowest.get_executor());
 }
 
 void log_session_exception(std::exception_ptr e) {

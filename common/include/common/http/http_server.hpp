@@ -88,6 +88,7 @@ private:
     std::list<connection*> connections_;
     server_counters counters_;
     bool stopping_ = false;
+    std::size_t ended_since_trim_ = 0;  // connections closed since memory was last handed back
     std::shared_ptr<boost::asio::steady_timer> slot_free_;  // wakes queued accept loops
 };
 
