@@ -20,17 +20,6 @@ constexpr bool is_ctl(char c) noexcept {
     return u < 0x20 || u == 0x7f;
 }
 
-// RFC 9110 §5.6.2 tchar, as a table: the tokenizer asks once per byte.
-constexpr std::array<bool, 256> tchar_table = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0; c < 256; ++c) {
-        t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    }
-    for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-    return t;
-}();
-
-constexpr bool is_tchar(char c) noexcept { return tchar_table[static_cast<unsigned char>(c)]; }
 
 // token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 constexpr bool is_token68_char(char c) noexcept {

@@ -10,20 +10,10 @@
 namespace common::http {
 namespace {
 
-// RFC 9110 tchar, as a table: every byte of every header name is looked up.
-constexpr std::array<bool, 256> tchar_table = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0; c < 256; ++c) {
-        t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    }
-    for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-    return t;
-}();
-
 bool safe_name(std::string_view name) noexcept {
     if (name.empty()) return false;
     for (char c : name) {
-        if (!tchar_table[static_cast<unsigned char>(c)]) return false;
+        if (!auth::is_tchar(c)) return false;
     }
     return true;
 }

@@ -125,6 +125,16 @@ std::optional<std::string> serialize(const auth_item& item);
 std::optional<std::string> serialize(const std::vector<challenge>& items);
 
 // Helpers used by the schemes.
+// RFC 9110 §5.6.2 tchar, as a table: tokenizers and header-name checks ask once per byte.
+inline constexpr std::array<bool, 256> tchar_table = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    }
+    for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+    return t;
+}();
+constexpr bool is_tchar(char c) noexcept { return tchar_table[static_cast<unsigned char>(c)]; }
 bool iequals(std::string_view a, std::string_view b) noexcept;
 bool is_token(std::string_view s) noexcept;
 bool has_forbidden_header_chars(std::string_view s) noexcept;  // CR, LF or NUL
