@@ -51,7 +51,7 @@ verdict run(std::string_view first, std::string_view second) {
 
     std::string buffered;
     bool header_checked = false;
-    std::size_t fields_in_header = 0;
+    std::size_t baseline = 0;
     verdict out;
     auto refuse = [&](const std::optional<common::http::rejection>& r) {
         out.result = r ? outcome::refused : outcome::incomplete;
@@ -74,10 +74,10 @@ verdict run(std::string_view first, std::string_view second) {
             if (parser.is_header_done() && !header_checked) {
                 header_checked = true;
                 if (auto r = common::http::check_framing(parser)) return refuse(r);
-                fields_in_header = common::http::field_count(parser);
+                baseline = common::http::trailer_baseline(parser);
             }
             if (parser.is_done()) {
-                if (auto r = common::http::check_trailer(parser, fields_in_header)) return refuse(r);
+                if (auto r = common::http::check_trailer(parser, baseline)) return refuse(r);
                 const auto& req = parser.get();
                 out.result = outcome::served;
                 out.method = std::string(req.method_string());
@@ -102,7 +102,7 @@ verdict run(std::string_view first, std::string_view second) {
     parser.put_eof(ec);
     if (ec) return refuse(common::http::rejection_for_read_error(ec));
     if (parser.is_done() && header_checked) {
-        if (auto r = common::http::check_trailer(parser, fields_in_header)) return refuse(r);
+        if (auto r = common::http::check_trailer(parser, baseline)) return refuse(r);
         out.result = outcome::served;
         out.method = std::string(parser.get().method_string());
         out.target = std::string(parser.get().target());

@@ -142,7 +142,7 @@ net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::
             co_return;
         }
         if (!parser.is_done()) {
-            const std::size_t fields_in_header = field_count(parser);
+            const std::size_t baseline = trailer_baseline(parser);
             lowest.expires_after(limits.request_timeout);
             auto [ec2, n2] = co_await http::async_read(stream, buffer, parser, use_nothrow);
             if (ec2) {
@@ -153,7 +153,7 @@ net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::
                 }
                 co_return;
             }
-            if (auto rejection = check_trailer(parser, fields_in_header)) {
+            if (auto rejection = check_trailer(parser, baseline)) {
                 ++session_access::counters(server).requests_rejected;
                 lowest.expires_after(limits.write_timeout);
                 co_await write_rejection(stream, *rejection, limits.server_header);

@@ -97,35 +97,50 @@ std::optional<rejection> check_framing(const http::request_parser<http::string_b
     return std::nullopt;
 }
 
-std::size_t field_count(const http::request_parser<http::string_body>& parser) {
+namespace {
+
+// RFC 9110 §6.5.1: fields for framing, routing, request modifiers, authentication and content
+// format must not be in a trailer; once merged they would read as header fields.
+constexpr http::field trailer_prohibited[] = {
+    http::field::host, http::field::authorization, http::field::proxy_authorization,
+    http::field::content_length, http::field::transfer_encoding, http::field::te,
+    http::field::trailer, http::field::content_type, http::field::content_encoding,
+    http::field::content_range, http::field::range, http::field::if_match,
+    http::field::if_none_match, http::field::if_modified_since,
+    http::field::if_unmodified_since, http::field::if_range, http::field::expect,
+    http::field::cache_control, http::field::max_forwards, http::field::pragma,
+    http::field::connection, http::field::cookie};
+
+bool trailer_prohibited_field(http::field name) {
+    return std::find(std::begin(trailer_prohibited), std::end(trailer_prohibited), name) != std::end(trailer_prohibited);
+}
+
+}  // namespace
+
+std::size_t trailer_baseline(const http::request_parser<http::string_body>& parser) {
     const auto& req = parser.get();
-    return static_cast<std::size_t>(std::distance(req.begin(), req.end()));
+    return static_cast<std::size_t>(std::count_if(req.begin(), req.end(), [](const auto& f) {
+        return trailer_prohibited_field(f.name());
+    }));
 }
 
 std::optional<rejection> check_trailer(const http::request_parser<http::string_body>& parser,
-                                       std::size_t fields_in_header) {
-    // RFC 9110 §6.5.1: fields for framing, routing, request modifiers, authentication and content
-    // format must not be in a trailer; once merged they would read as header fields.
-    static constexpr http::field prohibited[] = {
-        http::field::host, http::field::authorization, http::field::proxy_authorization,
-        http::field::content_length, http::field::transfer_encoding, http::field::te,
-        http::field::trailer, http::field::content_type, http::field::content_encoding,
-        http::field::content_range, http::field::range, http::field::if_match,
-        http::field::if_none_match, http::field::if_modified_since,
-        http::field::if_unmodified_since, http::field::if_range, http::field::expect,
-        http::field::cache_control, http::field::max_forwards, http::field::pragma,
-        http::field::connection, http::field::cookie};
+                                       std::size_t baseline) {
+    if (trailer_baseline(parser) <= baseline) return std::nullopt;
+    // Name one: the last prohibited field of a name that grew (a trailer's field follows the
+    // header's fields of its name).
     const auto& req = parser.get();
-    auto it = req.begin();
-    std::advance(it, static_cast<std::ptrdiff_t>(std::min(fields_in_header, field_count(parser))));
-    for (; it != req.end(); ++it) {
-        for (const auto f : prohibited) {
-            if (it->name() == f) {
-                return rejection{400, "field '" + std::string(it->name_string()) + "' in a chunked trailer"};
+    for (const auto f : trailer_prohibited) {
+        const auto n = req.count(f);
+        if (n == 0) continue;
+        std::size_t seen = 0;
+        for (const auto& field : req) {
+            if (field.name() == f && ++seen == n) {
+                return rejection{400, "field '" + std::string(field.name_string()) + "' in a chunked trailer"};
             }
         }
     }
-    return std::nullopt;
+    return rejection{400, "a field that must not be in a chunked trailer"};
 }
 
 }  // namespace common::http

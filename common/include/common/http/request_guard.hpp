@@ -26,15 +26,18 @@ std::optional<rejection> rejection_for_read_error(const boost::system::error_cod
 std::optional<rejection> check_framing(
     const boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
 
-// The number of fields in the request so far; taken when the header is done, for check_trailer.
-std::size_t field_count(
+// How many fields the request has so far that RFC 9110 §6.5.1 keeps out of trailers; taken when
+// the header is done, for check_trailer.
+std::size_t trailer_baseline(
     const boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
 
 // Runs after the body is read. Beast 1.81 adds a chunked body's trailer fields to the header
 // fields, where a trailer Host or Authorization would slip past check_framing and read as header
-// fields; a trailer with a field RFC 9110 §6.5.1 keeps out of trailers is refused.
+// fields; a trailer with a field RFC 9110 §6.5.1 keeps out of trailers is refused. Counted, not
+// located: Beast files a field next to an earlier one of the same name, so a trailer's fields are
+// not all at the end (a fuzzer found a trailer Host filed next to the header's).
 std::optional<rejection> check_trailer(
     const boost::beast::http::request_parser<boost::beast::http::string_body>& parser,
-    std::size_t fields_in_header);
+    std::size_t baseline);
 
 }  // namespace common::http
