@@ -2,6 +2,7 @@
 
 #include "common/auth/auth_header.hpp"
 
+#include "common/http/connection_deadline.hpp"
 #include "common/http/request_guard.hpp"
 #include "common/http/response_writer.hpp"
 
@@ -13,8 +14,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -45,8 +44,26 @@ struct http_server::listener {
 };
 
 struct http_server::connection {
-    beast::tcp_stream* stream = nullptr;
+    tcp::socket* socket = nullptr;
+    connection_deadline deadline;
     bool busy = false;  // between the first byte of a request and the end of its response
+};
+
+// Closes the connections whose deadline passed. It waits for the earliest deadline, not on a
+// fixed tick, and runs only while there are connections, so an idle server has no timer pending
+// and io_context::run() returns once everything else is done.
+struct http_server::sweeper final : deadline_wakeup {
+    net::steady_timer timer;
+    bool running = false;
+    explicit sweeper(net::io_context& ioc) : timer(ioc) {}
+    void wake_by(clock::time_point at) override {
+        next_ = at;
+        if (running) timer.expires_at(at);  // cancels the pending wait; the loop waits again
+    }
+    void stand_down() {
+        next_ = clock::time_point::max();
+        timer.cancel();
+    }
 };
 
 // Gives the free session coroutines access to the server's private state.
@@ -55,6 +72,7 @@ struct session_access {
     static server_counters& counters(http_server& s) { return s.counters_; }
     static bool stopping(const http_server& s) { return s.stopping_; }
     static std::list<http_server::connection*>& connections(http_server& s) { return s.connections_; }
+    static http_server::sweeper& sweeper(http_server& s) { return *s.sweeper_; }
     static void slot_freed(http_server& s) {
         if (s.slot_free_) s.slot_free_->cancel();
     }
@@ -72,6 +90,15 @@ struct session_access {
 };
 
 namespace {
+
+void log_session_exception(std::exception_ptr e) {
+    if (!e) return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        spdlog::error("session: unexpected exception: {}", ex.what());
+    }
+}
 
 std::string endpoint_string(const tcp::endpoint& ep) {
     auto addr = ep.address();
@@ -101,10 +128,75 @@ request_view make_view(http::request<http::string_body>& req, const peer_strings
     return v;
 }
 
-// Reads requests and answers them until the peer goes away, a response asks to close, a limit is
-// hit, or the server stops. `Stream` is beast::tcp_stream or ssl::stream<beast::tcp_stream>.
+// The sweeper's loop (see http_server::sweeper). Expired connections are closed, as Beast's
+// beast::tcp_stream does on a timeout: the pending operation ends with operation_aborted and the session
+// unwinds. Wake-ups are at least 10 ms apart, so many deadlines expiring together cost one scan.
+net::awaitable<void> sweep_deadlines(http_server& server) {
+    auto& sw = session_access::sweeper(server);
+    auto& connections = session_access::connections(server);
+    using clock = deadline_wakeup::clock;
+    for (;;) {
+        sw.timer.expires_at(sw.next_wakeup());
+        co_await sw.timer.async_wait(use_nothrow);  // expired, or woken earlier or to stop
+        if (connections.empty()) {
+            sw.running = false;
+            sw.stand_down();
+            co_return;
+        }
+        const auto now = clock::now();
+        if (now < sw.next_wakeup()) continue;  // woken to wait for an earlier deadline
+        auto earliest = clock::time_point::max();
+        for (auto* c : connections) {
+            if (c->deadline.at() <= now) {
+                c->deadline.expires_never();
+                boost::system::error_code ignored;
+                c->socket->close(ignored);
+            } else {
+                earliest = std::min(earliest, c->deadline.at());
+            }
+        }
+        sw.wake_by(earliest == clock::time_point::max()
+                       ? earliest
+                       : std::max(earliest, now + std::chrono::milliseconds(10)));
+    }
+}
+
+// http::async_read_header / async_read without Beast's two composed-operation layers, which
+// copied the executor and counted work around every read. The steps are those of Beast 1.81's
+// read_some_op: parse what is buffered, read only when the parser needs more, a clean EOF before
+// any byte is end_of_stream, an EOF inside a message is the parser's verdict (put_eof).
 template <class Stream>
-net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::tcp_stream& lowest,
+net::awaitable<beast::error_code> read_request(Stream& stream, beast::flat_buffer& buffer,
+                                               http::request_parser<http::string_body>& parser,
+                                               bool whole_message) {
+    auto done = [&] { return whole_message ? parser.is_done() : parser.is_header_done(); };
+    beast::error_code ec;
+    while (!done()) {
+        if (buffer.size() > 0) {
+            const std::size_t used = parser.put(buffer.data(), ec);
+            buffer.consume(used);
+            if (!ec && used > 0) continue;
+            if (ec && ec != http::error::need_more) co_return ec;
+            ec = {};
+        }
+        const std::size_t room = buffer.capacity() - buffer.size();
+        const std::size_t size = std::min<std::size_t>(std::max<std::size_t>(room, 512), 65536);
+        auto [rec, n] = co_await stream.async_read_some(buffer.prepare(size), use_nothrow);
+        buffer.commit(n);
+        if (rec == net::error::eof) {
+            if (!parser.got_some()) co_return http::error::end_of_stream;
+            parser.put_eof(ec);
+            co_return ec;
+        }
+        if (rec) co_return rec;
+    }
+    co_return ec;
+}
+
+// Reads requests and answers them until the peer goes away, a response asks to close, a limit is
+// hit, or the server stops. `Stream` is plain_stream or tls_stream (common/http/streams.hpp).
+template <class Stream>
+net::awaitable<void> serve_requests(http_server& server, Stream& stream, tcp::socket& lowest,
                                     http_server::connection& conn, const listener_spec& spec,
                                     const peer_strings& peer, const std::string& tls_version,
                                     const std::string& tls_cipher) {
@@ -123,13 +215,14 @@ net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::
         parser.on_chunk_header(chunk_guard);
 
         conn.busy = false;
-        lowest.expires_after(first ? limits.request_timeout : limits.idle_timeout);
-        auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+        auto& deadline = conn.deadline;
+        deadline.expires_after(first ? limits.request_timeout : limits.idle_timeout);
+        auto ec = co_await read_request(stream, buffer, parser, false);
         first = false;
         if (ec) {
             if (auto rejection = rejection_for_read_error(ec)) {
                 ++session_access::counters(server).requests_rejected;
-                lowest.expires_after(limits.write_timeout);
+                deadline.expires_after(limits.write_timeout);
                 co_await write_rejection(stream, *rejection, limits.server_header);
             }
             co_return;  // EOF, timeout, reset: nothing to answer
@@ -137,30 +230,32 @@ net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::
         conn.busy = true;
         if (auto rejection = check_framing(parser)) {
             ++session_access::counters(server).requests_rejected;
-            lowest.expires_after(limits.write_timeout);
+            deadline.expires_after(limits.write_timeout);
             co_await write_rejection(stream, *rejection, limits.server_header);
             co_return;
         }
         if (!parser.is_done()) {
             const std::size_t baseline = trailer_baseline(parser);
-            lowest.expires_after(limits.request_timeout);
-            auto [ec2, n2] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+            deadline.expires_after(limits.request_timeout);
+            auto ec2 = co_await read_request(stream, buffer, parser, true);
             if (ec2) {
                 if (auto rejection = rejection_for_read_error(ec2)) {
                     ++session_access::counters(server).requests_rejected;
-                    lowest.expires_after(limits.write_timeout);
+                    deadline.expires_after(limits.write_timeout);
                     co_await write_rejection(stream, *rejection, limits.server_header);
                 }
                 co_return;
             }
             if (auto rejection = check_trailer(parser, baseline)) {
                 ++session_access::counters(server).requests_rejected;
-                lowest.expires_after(limits.write_timeout);
+                deadline.expires_after(limits.write_timeout);
                 co_await write_rejection(stream, *rejection, limits.server_header);
                 co_return;
             }
         }
 
+        // The request is in; the handler and any planned delay are not the client's to time.
+        deadline.expires_never();
         auto& req = parser.get();
         bool client_keep_alive = req.keep_alive();
         auto view = make_view(req, peer);
@@ -172,7 +267,8 @@ net::awaitable<void> serve_requests(http_server& server, Stream& stream, beast::
         bool has_server = false;
         for (const auto& h : plan.headers) has_server = has_server || common::auth::iequals(h.name, "Server");
         if (!has_server) plan.headers.push_back({"Server", limits.server_header});
-        auto outcome = co_await write_plan(stream, lowest, plan, view.version, limits.write_timeout);
+        auto outcome = co_await write_plan(stream, lowest, deadline, plan, view.version,
+                                          limits.write_timeout);
         if (plan.on_done) plan.on_done(outcome);
         if (!outcome.completed || plan.close) co_return;
     }
@@ -184,19 +280,23 @@ net::awaitable<void> run_session(http_server& server, tcp::socket socket, const 
     boost::system::error_code ignored;
     const auto peer_endpoint = socket.remote_endpoint(ignored);
     const peer_strings peer{endpoint_string(peer_endpoint), peer_endpoint.address().to_string()};
-    beast::tcp_stream lowest(std::move(socket));
-    http_server::connection conn;
-    conn.stream = &lowest;
+    tcp::socket& lowest = socket;
+    auto& sweeper = session_access::sweeper(server);
+    http_server::connection conn{&lowest, connection_deadline(sweeper)};
     connections.push_back(&conn);
     auto registration = std::prev(connections.end());
+    if (!sweeper.running) {
+        sweeper.running = true;
+        net::co_spawn(lowest.get_executor(), sweep_deadlines(server), log_session_exception);
+    }
 
     if (!spec.tls) {
         const std::string no_tls;  // named: g++ 12 mishandles temporaries passed to a co_awaited call
         co_await serve_requests(server, lowest, lowest, conn, spec, peer, no_tls, no_tls);
-        lowest.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        lowest.shutdown(tcp::socket::shutdown_send, ignored);
     } else {
-        net::ssl::stream<beast::tcp_stream&> tls_stream(lowest, *spec.tls);
-        lowest.expires_after(limits.handshake_timeout);
+        net::ssl::stream<tcp::socket&> tls_stream(lowest, *spec.tls);
+        conn.deadline.expires_after(limits.handshake_timeout);
         auto [ec] = co_await tls_stream.async_handshake(net::ssl::stream_base::server, use_nothrow);
         if (ec) {
             ++session_access::counters(server).tls_handshakes_failed;
@@ -208,38 +308,34 @@ net::awaitable<void> run_session(http_server& server, tcp::socket socket, const 
             std::string version = SSL_get_version(ssl);
             std::string cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
             co_await serve_requests(server, tls_stream, lowest, conn, spec, peer, version, cipher);
-            if (lowest.socket().is_open()) {
+            if (lowest.is_open()) {
                 // Our close_notify only, as nginx does: marking theirs as received makes
                 // SSL_shutdown complete once ours is written instead of waiting for a reply many
                 // clients never send, which held the slot for the whole deadline. The response
                 // is complete before this point, so nothing is truncated; the deadline only
                 // covers a send buffer that is still full.
                 SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
-                lowest.expires_after(std::min<std::chrono::milliseconds>(limits.write_timeout, std::chrono::seconds(2)));
+                conn.deadline.expires_after(
+                    std::min<std::chrono::milliseconds>(limits.write_timeout, std::chrono::seconds(2)));
                 co_await tls_stream.async_shutdown(use_nothrow);
-                lowest.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                lowest.shutdown(tcp::socket::shutdown_send, ignored);
             }
         }
     }
     lowest.close();
     connections.erase(registration);
+    if (connections.empty() && sweeper.running) sweeper.timer.cancel();  // lets the sweeper end
     session_access::slot_freed(server);
     session_access::maybe_release_memory(server, lowest.get_executor());
-}
-
-void log_session_exception(std::exception_ptr e) {
-    if (!e) return;
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        spdlog::error("session: unexpected exception: {}", ex.what());
-    }
 }
 
 }  // namespace
 
 http_server::http_server(net::io_context& ioc, server_limits limits)
-    : ioc_(ioc), limits_(limits), slot_free_(std::make_shared<net::steady_timer>(ioc)) {}
+    : ioc_(ioc),
+      limits_(limits),
+      slot_free_(std::make_shared<net::steady_timer>(ioc)),
+      sweeper_(std::make_unique<sweeper>(ioc)) {}
 
 http_server::~http_server() = default;
 
@@ -316,7 +412,7 @@ void http_server::shutdown(std::function<void()> done) {
     for (auto& l : listeners_) l->acceptor.close(ignored);
     slot_free_->cancel();
     for (auto* c : connections_) {
-        if (!c->busy) c->stream->socket().cancel(ignored);
+        if (!c->busy) c->socket->cancel(ignored);
     }
     auto deadline = std::chrono::steady_clock::now() + limits_.shutdown_grace;
     auto timer = std::make_shared<net::steady_timer>(ioc_);
@@ -325,10 +421,10 @@ void http_server::shutdown(std::function<void()> done) {
     *poll = [this, deadline, timer, poll, done = std::move(done)]() mutable {
         boost::system::error_code ig;
         for (auto* c : connections_) {
-            if (!c->busy) c->stream->socket().cancel(ig);
+            if (!c->busy) c->socket->cancel(ig);
         }
         if (connections_.empty() || std::chrono::steady_clock::now() >= deadline) {
-            for (auto* c : connections_) c->stream->socket().close(ig);
+            for (auto* c : connections_) c->socket->close(ig);
             auto finish = std::move(done);
             *poll = nullptr;  // break the self-reference cycle
             if (finish) finish();

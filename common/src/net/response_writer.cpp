@@ -34,15 +34,18 @@ bool status_has_no_body(unsigned status) {
     return status < 200 || status == 204 || status == 304;
 }
 
-net::awaitable<void> sleep_for(beast::tcp_stream& lowest, std::chrono::milliseconds d) {
+// A planned pause is not the client's fault: no deadline runs while it lasts.
+net::awaitable<void> sleep_for(net::ip::tcp::socket& lowest, connection_deadline& deadline,
+                               std::chrono::milliseconds d) {
+    deadline.expires_never();
     net::steady_timer t(lowest.get_executor(), d);
     co_await t.async_wait(use_nothrow);
 }
 
-void hard_reset(beast::tcp_stream& lowest) {
+void hard_reset(net::ip::tcp::socket& lowest) {
     boost::system::error_code ignored;
-    lowest.socket().set_option(net::socket_base::linger(true, 0), ignored);
-    lowest.socket().close(ignored);
+    lowest.set_option(net::socket_base::linger(true, 0), ignored);
+    lowest.close(ignored);
 }
 
 // `extra`: room to leave for body bytes appended to the head (one buffer for a TLS write).
@@ -62,7 +65,8 @@ std::string head_of(const response_plan& plan, unsigned version, std::optional<s
 }  // namespace
 
 template <class Stream>
-net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowest, response_plan& plan,
+net::awaitable<send_outcome> write_plan(Stream& stream, net::ip::tcp::socket& lowest,
+                                        connection_deadline& deadline, response_plan& plan,
                                         unsigned version, std::chrono::milliseconds write_timeout) {
     send_outcome out;
     const auto started = std::chrono::steady_clock::now();
@@ -71,7 +75,7 @@ net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowes
         return out;
     };
     const auto& faults = plan.faults;
-    if (faults.delay_before_headers.count() > 0) co_await sleep_for(lowest, faults.delay_before_headers);
+    if (faults.delay_before_headers.count() > 0) co_await sleep_for(lowest, deadline, faults.delay_before_headers);
     if (faults.reset) {
         hard_reset(lowest);
         co_return finish();
@@ -117,7 +121,7 @@ net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowes
 
     // Without a stall or throttle between them, the head and the first piece of the body go out
     // in one gathered write: one syscall and one TCP segment for a small answer.
-    lowest.expires_after(write_timeout);
+    deadline.expires_after(write_timeout);
     const bool paced = faults.stall_after_headers.has_value() || faults.throttle_bytes_per_second > 0;
     if (!paced && to_send > 0) {
         const auto piece = next_piece();
@@ -144,7 +148,7 @@ net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowes
         if (ec) co_return finish();
     }
 
-    if (faults.stall_after_headers) co_await sleep_for(lowest, *faults.stall_after_headers);
+    if (faults.stall_after_headers) co_await sleep_for(lowest, deadline, *faults.stall_after_headers);
 
     while (out.body_bytes_sent < to_send) {
         const auto piece = next_piece();
@@ -152,18 +156,18 @@ net::awaitable<send_outcome> write_plan(Stream& stream, beast::tcp_stream& lowes
             source_ended();
             co_return finish();
         }
-        lowest.expires_after(write_timeout);
+        deadline.expires_after(write_timeout);
         auto [wec, wn] = co_await net::async_write(stream, piece, use_nothrow);
         if (wec) co_return finish();
         out.body_bytes_sent += wn;
         offset += wn;
-        if (faults.throttle_bytes_per_second > 0) co_await sleep_for(lowest, std::chrono::milliseconds(50));
+        if (faults.throttle_bytes_per_second > 0) co_await sleep_for(lowest, deadline, std::chrono::milliseconds(50));
     }
     if (send_body && out.body_bytes_sent < length) {
         // close mid-body / truncated body: the Content-Length promised more than we send.
         boost::system::error_code ignored;
-        lowest.socket().shutdown(net::socket_base::shutdown_both, ignored);
-        lowest.socket().close(ignored);
+        lowest.shutdown(net::socket_base::shutdown_both, ignored);
+        lowest.close(ignored);
         co_return finish();
     }
     out.completed = true;
@@ -181,12 +185,12 @@ net::awaitable<void> write_rejection(Stream& stream, const rejection& r, const s
     co_await http::async_write(stream, res, use_nothrow);
 }
 
-template net::awaitable<send_outcome> write_plan<plain_stream>(plain_stream&, beast::tcp_stream&,
-                                                              response_plan&, unsigned,
-                                                              std::chrono::milliseconds);
-template net::awaitable<send_outcome> write_plan<tls_stream>(tls_stream&, beast::tcp_stream&,
-                                                            response_plan&, unsigned,
-                                                            std::chrono::milliseconds);
+template net::awaitable<send_outcome> write_plan<plain_stream>(plain_stream&, net::ip::tcp::socket&,
+                                                              connection_deadline&, response_plan&,
+                                                              unsigned, std::chrono::milliseconds);
+template net::awaitable<send_outcome> write_plan<tls_stream>(tls_stream&, net::ip::tcp::socket&,
+                                                            connection_deadline&, response_plan&,
+                                                            unsigned, std::chrono::milliseconds);
 template net::awaitable<void> write_rejection<plain_stream>(plain_stream&, const rejection&, const std::string&);
 template net::awaitable<void> write_rejection<tls_stream>(tls_stream&, const rejection&, const std::string&);
 

@@ -175,3 +175,51 @@ BOOST_AUTO_TEST_CASE(connection_cap_refuses_or_queues_extra_connections) {
         }
     }
 }
+
+// Time limits are checked by one sweeper per server, against deadlines that run whether or not a
+// socket operation is pending: planned pauses must not count against the client, and an idle
+// keep-alive connection must still be closed on time.
+BOOST_AUTO_TEST_CASE(deadlines_time_the_client_not_planned_pauses) {
+    temp_dir dir{"cms-deadlines"};
+    const std::string body(4 * 1024, 'x');
+    for (const char* name : {"delay", "stall", "plain"}) dir.write(std::string("tree/") + name + ".bin", body);
+    cms_mock_options o;
+    o.https = false;
+    o.config_yaml = R"(
+auth:
+  rules:
+    - path: "*"
+      scheme: none
+faults:
+  - path: "*delay*"
+    delay: 1500ms
+  - path: "*stall*"
+    stall: 1500ms
+limits:
+  request_timeout: 1s
+  idle_timeout: 1s
+  write_timeout: 1s
+)";
+    o.extra_args = {"--root", (dir.path() / "tree").string()};
+    cms_mock_runner mock(o);
+    const auto port = port_of(mock.http_url());
+    for (const char* name : {"delay", "stall"}) {
+        BOOST_TEST_CONTEXT(name) {
+            auto r = raw_exchange("127.0.0.1", port,
+                                  std::string("GET /") + name + ".bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5s);
+            BOOST_TEST(r.received.starts_with("HTTP/1.1 200"), r.received.substr(0, 60));
+            BOOST_TEST(body_size(r) == body.size());
+            BOOST_TEST(r.elapsed.count() >= 1450);
+        }
+    }
+    // Keep-alive: one answer, then silence; the server closes after idle_timeout, not before.
+    auto idle = raw_exchange("127.0.0.1", port, "GET /plain.bin HTTP/1.1\r\nHost: x\r\n\r\n", 5s);
+    BOOST_TEST(idle.received.starts_with("HTTP/1.1 200"));
+    BOOST_TEST(idle.elapsed.count() >= 900);
+    BOOST_TEST(idle.elapsed.count() < 2500);
+    // A request that never completes is cut at request_timeout.
+    auto partial = raw_exchange("127.0.0.1", port, "GET /plain.bin HTTP/1.1\r\nHost: x\r\n", 5s);
+    BOOST_TEST(partial.received.empty());
+    BOOST_TEST(partial.elapsed.count() >= 900);
+    BOOST_TEST(partial.elapsed.count() < 2500);
+}

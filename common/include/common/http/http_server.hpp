@@ -79,6 +79,7 @@ public:
 
     struct connection;  // per-connection bookkeeping, defined in the .cpp
     struct listener;
+    struct sweeper;     // enforces the connections' deadlines
 
 private:
     friend struct session_access;
@@ -90,6 +91,7 @@ private:
     bool stopping_ = false;
     std::size_t ended_since_trim_ = 0;  // connections closed since memory was last handed back
     std::shared_ptr<boost::asio::steady_timer> slot_free_;  // wakes queued accept loops
+    std::unique_ptr<sweeper> sweeper_;
 };
 
 }  // namespace common::http

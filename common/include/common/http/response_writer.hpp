@@ -3,11 +3,12 @@
 // plain_stream and tls_stream.
 #pragma once
 
+#include "common/http/connection_deadline.hpp"
 #include "common/http/http_types.hpp"
 #include "common/http/request_guard.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
 #include <string>
@@ -15,8 +16,9 @@
 namespace common::http {
 
 template <class Stream>
-boost::asio::awaitable<send_outcome> write_plan(Stream& stream, boost::beast::tcp_stream& lowest,
-                                                response_plan& plan, unsigned version,
+boost::asio::awaitable<send_outcome> write_plan(Stream& stream, boost::asio::ip::tcp::socket& lowest,
+                                                connection_deadline& deadline, response_plan& plan,
+                                                unsigned version,
                                                 std::chrono::milliseconds write_timeout);
 
 // A short error response followed by closing the connection.
