@@ -197,14 +197,14 @@ const cfg_file& config_layers::defaults() const noexcept { return *defaults_; }
 
 std::vector<std::string> config_layers::set_server_file(server_file which, cfg_file file,
                                                         std::string source) {
-    server_[cached_slot] = server_layer{};
+    server_[cached_slot].reset();
     const std::size_t slot = 1 + static_cast<std::size_t>(which);
-    server_[slot] = server_layer{std::move(file), std::move(source), true};
+    server_[slot] = std::make_shared<const server_layer>(server_layer{std::move(file), std::move(source)});
 
     std::vector<std::string> overridden;
-    for (const cfg_entry& entry : server_[slot].file.entries()) {
-        if (entry.override_local && locking_layer(entry.key) == nullptr &&
-            local_.erase(entry.key)) {
+    for (const cfg_entry& entry : server_[slot]->file.entries()) {
+        if (entry.override_local && locking_layer(entry.key) == nullptr && local_->find_normalised(entry.key) &&
+            local_to_change().erase(entry.key)) {
             overridden.push_back(entry.key);
         }
     }
@@ -212,37 +212,68 @@ std::vector<std::string> config_layers::set_server_file(server_file which, cfg_f
 }
 
 void config_layers::clear_server_file(server_file which) {
-    server_[1 + static_cast<std::size_t>(which)] = server_layer{};
+    server_[1 + static_cast<std::size_t>(which)].reset();
 }
 
 void config_layers::clear_server() {
     for (auto& layer : server_) {
-        layer = server_layer{};
+        layer.reset();
     }
 }
 
+namespace {
+
+// A key as every layer's find_normalised() takes it; `storage` holds it when it had to change.
+std::string_view normalised_key(std::string_view key, std::string& storage) {
+    if (is_normalised_cfg_key(key)) return key;
+    storage = normalise_cfg_key(key);
+    return storage;
+}
+
+}  // namespace
+
 std::optional<config_error> config_layers::set_local(std::string_view key, std::string_view value) {
-    if (const server_layer* lock = locking_layer(key)) {
+    std::string storage;
+    if (const server_layer* lock = locking_layer(normalised_key(key, storage))) {
         return config_error{normalise_cfg_key(key) + ": locked by " + lock->source};
     }
-    if (auto error = local_.set(key, value)) {
+    if (auto error = local_to_change().set(key, value)) {
         return config_error{std::move(error->message)};
     }
     return std::nullopt;
 }
 
-bool config_layers::clear_local(std::string_view key) { return local_.erase(key); }
+bool config_layers::clear_local(std::string_view key) {
+    return local_->find(key) != nullptr && local_to_change().erase(key);
+}
 
-void config_layers::clear_local() { local_.clear(); }
+void config_layers::clear_local() {
+    if (!local_->empty()) local_to_change().clear();
+}
 
-const config_layers::server_layer* config_layers::locking_layer(std::string_view key) const {
+cfg_file& config_layers::local_to_change() {
+    if (local_.use_count() > 1) local_ = std::make_shared<cfg_file>(*local_);
+    return *local_;
+}
+
+bool config_layers::same_files(const config_layers& other) const {
+    for (std::size_t slot = 0; slot < layer_count; ++slot) {
+        const auto& mine = server_[slot];
+        const auto& theirs = other.server_[slot];
+        if (mine == theirs) continue;
+        if (!mine || !theirs || !(mine->file == theirs->file)) return false;
+    }
+    return local_ == other.local_ || *local_ == *other.local_;
+}
+
+const config_layers::server_layer* config_layers::locking_layer(std::string_view normalised) const {
     // The most specific file that locks the key is the one worth naming in an error.
     for (auto it = server_.rbegin(); it != server_.rend(); ++it) {
-        if (!it->present) {
+        if (!*it) {
             continue;
         }
-        if (const cfg_entry* entry = it->file.find(key); entry != nullptr && entry->locked) {
-            return &*it;
+        if (const cfg_entry* entry = (*it)->file.find_normalised(normalised); entry != nullptr && entry->locked) {
+            return it->get();
         }
     }
     return nullptr;
@@ -250,25 +281,29 @@ const config_layers::server_layer* config_layers::locking_layer(std::string_view
 
 const cfg_entry* config_layers::winning(std::string_view key, config_layer& source,
                                         const server_layer*& lock) const {
+    // Normalised once for the up to ten layers asked below (the typed getters read several keys
+    // per provisioning step).
+    std::string storage;
+    key = normalised_key(key, storage);
     lock = locking_layer(key);
     if (lock == nullptr) {
-        if (const cfg_entry* entry = local_.find(key)) {
+        if (const cfg_entry* entry = local_->find_normalised(key)) {
             source = config_layer::local;
             return entry;
         }
     }
     for (std::size_t slot = layer_count; slot-- > 0;) {
-        const server_layer& layer = server_[slot];
-        if (!layer.present) {
+        const auto& layer = server_[slot];
+        if (!layer) {
             continue;
         }
-        if (const cfg_entry* entry = layer.file.find(key)) {
+        if (const cfg_entry* entry = layer->file.find_normalised(key)) {
             source = static_cast<config_layer>(static_cast<int>(config_layer::cached_server) +
                                                static_cast<int>(slot));
             return entry;
         }
     }
-    if (const cfg_entry* entry = defaults_->find(key)) {
+    if (const cfg_entry* entry = defaults_->find_normalised(key)) {
         source = config_layer::defaults;
         return entry;
     }
@@ -327,12 +362,12 @@ std::string config_layers::get_string(std::string_view key, std::string_view fal
 
 cfg_file config_layers::merged_server() const {
     cfg_file merged;
-    for (const server_layer& layer : server_) {
-        if (!layer.present) {
+    for (const auto& layer : server_) {
+        if (!layer) {
             continue;
         }
-        for (cfg_entry entry : layer.file.entries()) {
-            if (const cfg_entry* previous = merged.find(entry.key)) {
+        for (cfg_entry entry : layer->file.entries()) {
+            if (const cfg_entry* previous = merged.find_normalised(entry.key)) {
                 entry.locked = entry.locked || previous->locked;
             }
             // Only the key limit can refuse an entry that came out of a valid cfg_file. Four
@@ -352,7 +387,7 @@ std::variant<std::vector<cfg_diagnostic>, cfg_error> config_layers::load_server_
     }
     auto& result = std::get<cfg_parse_result>(parsed);
     clear_server();
-    server_[cached_slot] = server_layer{std::move(result.file), "server.cfg", true};
+    server_[cached_slot] = std::make_shared<const server_layer>(server_layer{std::move(result.file), "server.cfg"});
     return std::move(result.diagnostics);
 }
 
@@ -371,7 +406,7 @@ std::variant<std::vector<cfg_diagnostic>, cfg_error> config_layers::load_local_c
             return cfg_error{"local.cfg: " + error->message};
         }
     }
-    local_ = std::move(plain);
+    local_ = std::make_shared<cfg_file>(std::move(plain));
     return std::move(result.diagnostics);
 }
 

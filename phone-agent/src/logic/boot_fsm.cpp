@@ -192,13 +192,17 @@ login_credentials provisioning_fsm::credentials_for(boot_step step) const {
             building_.get_string("http digest password", "aastra")};
 }
 
-std::string provisioning_fsm::current_file() const { return records_.back().file; }
+const std::string& provisioning_fsm::current_file() const { return records_.back().file; }
 
 boot_action provisioning_fsm::next_step(const resume_inputs& in) {
     if (step_index_ >= settings_.order.size()) {
-        active_ = std::move(building_);  // begin_run copies it back before the next use
+        active_ = building_;  // shares the files; begin_run copies it back before the next use
         has_last_good_ = true;
-        good_text_ = persisted_layers{active_.server_cfg_text(), active_.local_cfg_text()};
+        // A phone that resyncs mostly fetches the files it had: their text is the same as last time.
+        if (!good_text_ || !active_.same_files(good_layers_)) {
+            good_text_ = persisted_layers{active_.server_cfg_text(), active_.local_cfg_text()};
+        }
+        good_layers_ = active_;  // lets go of the files of the run before
         return emit(action::persist{*good_text_->server_cfg, *good_text_->local_cfg});
     }
     const boot_step step = settings_.order[step_index_];
@@ -399,7 +403,9 @@ boot_action provisioning_fsm::fail(boot_status status, std::string reason) {
 }
 
 boot_action provisioning_fsm::finish(boot_outcome outcome) {
-    outcome.steps = records_;
+    // Moved, not copied: the next run starts a fresh record, and nothing after `done` reads it.
+    outcome.steps = std::move(records_);
+    records_.clear();
     outcome.firmware = identity_.firmware;
     return emit(action::done{std::move(outcome)});
 }

@@ -152,7 +152,7 @@ private:
     boot_action emit(boot_action act);
 
     step_record& record() { return records_.back(); }
-    std::string current_file() const;
+    const std::string& current_file() const;
     login_credentials credentials_for(boot_step step) const;
 
     phone_identity identity_;
@@ -175,6 +175,7 @@ private:
     // active_ as exported for persist, kept for last_good(): a fleet asks for it after every boot,
     // and merging and serialising the layers again cost as much as the persist itself.
     std::optional<persisted_layers> good_text_;
+    common::aastra::config_layers good_layers_;  // the layers good_text_ was made from
 };
 
 }  // namespace phone_agent

@@ -79,7 +79,8 @@ boot_action provisioning_fsm::on_download(const event::download_result& ev,
 boot_action provisioning_fsm::on_file_op(const event::file_op_done& ev, const resume_inputs& in) {
     switch (phase_) {
         case phase::awaiting_discard: {
-            if (!ev.error.empty()) {
+            // After a failure the record went out with the outcome (finish moves it).
+            if (!ev.error.empty() && !records_.empty()) {
                 auto& note = records_.back().note;
                 note += (note.empty() ? "" : "; ") + ("discard failed: " + ev.error);
             }

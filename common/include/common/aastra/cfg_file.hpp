@@ -46,6 +46,8 @@ struct cfg_error {
 
 // The normalised form used for comparing keys ("SIP  Line1 Auth Name" -> "sip line1 auth name").
 std::string normalise_cfg_key(std::string_view key);
+// True when normalise_cfg_key(key) == key, without building the copy.
+bool is_normalised_cfg_key(std::string_view key) noexcept;
 
 // Entries in first-seen order, unique by normalised key.
 class cfg_file {
@@ -57,6 +59,9 @@ public:
     // Looks the key up after normalising it; nullptr when absent. The pointer is valid until the
     // next change to this file.
     const cfg_entry* find(std::string_view key) const;
+    // The same for a key that is normalised already (is_normalised_cfg_key): a layered lookup
+    // normalises once and asks every layer.
+    const cfg_entry* find_normalised(std::string_view key) const;
 
     // Adds the entry or replaces the one with the same key in place ("last value read wins").
     // Refuses what could not be written back as one line and read again as the same entry:
@@ -80,10 +85,16 @@ private:
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
     };
-    const cfg_entry* find_normalised(std::string_view key) const;
+    // Provisioning files hold a handful of keys among their comments: up to this many, a scan
+    // that compares lengths first beats hashing the key, and the file needs no index nodes (an
+    // allocation per key, copied with the file).
+    static constexpr std::size_t unindexed_entries = 16;
+    std::size_t slot_of(std::string_view normalised) const;
+    void rebuild_index();
 
     std::vector<cfg_entry> entries_;
-    std::unordered_map<std::string, std::size_t, key_hash, std::equal_to<>> index_;  // normalised key -> slot
+    // normalised key -> slot; empty while the file has at most unindexed_entries keys
+    std::unordered_map<std::string, std::size_t, key_hash, std::equal_to<>> index_;
 };
 
 enum class cfg_problem {

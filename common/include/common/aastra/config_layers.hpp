@@ -4,7 +4,7 @@
 // local.cfg. Both are exported as .cfg text and read back from it, so a restarted agent comes up
 // with what it had, including a server.cfg kept when aastra.cfg could not be downloaded.
 //
-// Not thread-safe: one owner (the phone's strand) reads and writes it.
+// Not thread-safe: one owner (the phone's strand) reads and writes it and its copies.
 #pragma once
 
 #include <array>
@@ -56,6 +56,10 @@ public:
     config_layers();  // starts from firmware_defaults()
     explicit config_layers(cfg_file defaults);
     explicit config_layers(std::shared_ptr<const cfg_file> defaults);  // null: no defaults
+    // Copies share the files until one side changes its local layer. No move operations: a copy
+    // is as cheap, and a moved-from object would have no layers to read.
+    config_layers(const config_layers&) = default;
+    config_layers& operator=(const config_layers&) = default;
 
     const cfg_file& defaults() const noexcept;
 
@@ -84,9 +88,12 @@ public:
     std::string get_string(std::string_view key, std::string_view fallback = {}) const;
 
     cfg_file merged_server() const;  // what the phone stores as server.cfg
-    const cfg_file& local() const noexcept { return local_; }
+    const cfg_file& local() const noexcept { return *local_; }
     std::string server_cfg_text() const { return serialise_cfg(merged_server()); }
-    std::string local_cfg_text() const { return serialise_cfg(local_); }
+    std::string local_cfg_text() const { return serialise_cfg(*local_); }
+    // True when server_cfg_text() and local_cfg_text() are those of `other`, checked without
+    // building them: the same layers present, holding the same entries.
+    bool same_files(const config_layers& other) const;
 
     // Replace the server layers with a saved server.cfg (locks kept; `^` is not re-applied,
     // the local values it would delete were set after it was downloaded) or the local layer with
@@ -97,24 +104,27 @@ public:
     std::variant<std::vector<cfg_diagnostic>, cfg_error> load_local_cfg_text(std::string_view text);
 
 private:
+    // A server file, never changed once installed: copies of the layers share it, so the copy a
+    // provisioning run starts from costs a few reference counts instead of every entry.
     struct server_layer {
         cfg_file file;
         std::string source;
-        bool present = false;
     };
 
     // Lowest precedence first: cached server.cfg, aastra.cfg, <model>.cfg, <MAC>.cfg.
     static constexpr std::size_t layer_count = 4;
     static constexpr std::size_t cached_slot = 0;
 
-    const server_layer* locking_layer(std::string_view key) const;
+    const server_layer* locking_layer(std::string_view normalised) const;
+    cfg_file& local_to_change();  // unshares local_ first
     // The entry in force, its layer and the file locking it, without copying the value: the
     // typed getters need only a look at it.
     const cfg_entry* winning(std::string_view key, config_layer& source, const server_layer*& lock) const;
 
     std::shared_ptr<const cfg_file> defaults_;  // never null
-    std::array<server_layer, layer_count> server_;
-    cfg_file local_;
+    std::array<std::shared_ptr<const server_layer>, layer_count> server_;  // null: absent
+    // Never null; shared with copies until one of them changes it.
+    std::shared_ptr<cfg_file> local_ = std::make_shared<cfg_file>();
 };
 
 // The firmware's built-in values for the provisioning and HTTP keys (domain §3.1).
