@@ -70,10 +70,57 @@ exchange_timings timings_of(const common::net::fetch_result& r) {
     return {r.timings.connect, r.timings.tls, r.timings.ttfb, r.timings.transfer, r.timings.total};
 }
 
+// Response bodies and field lists the state machine has read, kept per thread for the next
+// response: a fleet's phones take turns with them, instead of a body string and a field vector
+// allocated (and grown) for every request.
+namespace spare_parts {
+
+constexpr std::size_t max_spare = 256;
+constexpr std::size_t max_kept_body = 64 * 1024;
+std::vector<std::string>& bodies() {
+    thread_local std::vector<std::string> pool;
+    return pool;
+}
+std::vector<std::vector<header_field>>& field_lists() {
+    thread_local std::vector<std::vector<header_field>> pool;
+    return pool;
+}
+
+std::string take_body() {
+    auto& pool = bodies();
+    if (pool.empty()) return {};
+    std::string body = std::move(pool.back());
+    pool.pop_back();
+    return body;
+}
+
+std::vector<header_field> take_fields() {
+    auto& pool = field_lists();
+    if (pool.empty()) return {};
+    auto fields = std::move(pool.back());
+    pool.pop_back();
+    return fields;
+}
+
+void give_back(boot_event& ev) {
+    auto* response = std::get_if<event::http_response>(&ev);
+    if (response == nullptr) return;
+    if (bodies().size() < max_spare && response->body.capacity() <= max_kept_body) {
+        response->body.clear();
+        bodies().push_back(std::move(response->body));
+    }
+    if (field_lists().size() < max_spare) {
+        response->headers.clear();
+        field_lists().push_back(std::move(response->headers));
+    }
+}
+
+}  // namespace spare_parts
+
 // Takes the headers out of `r` (the observer has seen it): a response's fields, moved rather
 // than copied, are a dozen allocations fewer per request.
 std::vector<header_field> take_headers(common::net::fetch_result& r) {
-    std::vector<header_field> out;
+    std::vector<header_field> out = spare_parts::take_fields();
     out.reserve(r.headers.size());
     for (auto& h : r.headers) out.push_back({std::move(h.name), std::move(h.value)});
     r.headers.clear();
@@ -172,17 +219,33 @@ boot_driver::boot_driver(const boot_driver_settings& settings, provisioning_fsm&
 asio::awaitable<boot_outcome> boot_driver::run(boot_event first) {
     auto ex = co_await asio::this_coro::executor;
     boot_event ev = std::move(first);
-    // A cnonce goes on the wire only inside an Authorization header; one that no request carried
-    // is still unseen, so it is kept for the next step instead of drawing 16 random bytes per step.
-    std::string cnonce = random_cnonce();
     for (;;) {
-        resume_inputs in{std::chrono::system_clock::now(), next_jitter(), std::move(cnonce)};
+        // A cnonce goes on the wire only inside an Authorization header; one that no request
+        // carried is still unseen, so it is kept for the next step, and the next run, instead of
+        // drawing 16 random bytes per step.
+        if (cnonce_.empty()) cnonce_ = random_cnonce();
+        resume_inputs in{std::chrono::system_clock::now(), next_jitter(), std::move(cnonce_)};
         boot_action act = fsm_.resume(ev, in);
-        cnonce = carries_authorization(act) ? random_cnonce() : std::move(in.cnonce);
+        spare_parts::give_back(ev);  // read by now
+        if (!carries_authorization(act)) cnonce_ = std::move(in.cnonce);
+        else cnonce_.clear();
         switch (type_of(act)) {
-            case boot_action_type::send_request:
-                ev = co_await send(ex, std::get<action::send_request>(act));
+            case boot_action_type::send_request: {
+                // Here rather than in a coroutine of its own (nor through fetch_to_string): the
+                // frames of nested coroutines were allocated afresh for every request.
+                auto& r = std::get<action::send_request>(act);
+                send_state x;
+                if (start_send(r, x)) {
+                    const common::net::body_sink collect = [&x](std::span<const char> piece) {
+                        x.body.append(piece.data(), piece.size());
+                        return true;
+                    };
+                    x.result = co_await common::net::fetch(ex, x.request, x.limits, x.ctx.get(), x.tls, collect,
+                                                           &carry_.session);
+                }
+                ev = finish_send(r, x);
                 break;
+            }
             case boot_action_type::download_to_file:
                 ev = co_await download(ex, std::get<action::download_to_file>(act));
                 break;
@@ -210,7 +273,7 @@ asio::awaitable<boot_outcome> boot_driver::run(boot_event first) {
                 break;
             case boot_action_type::done:
                 if (!settings_.keep_idle_between_runs) carry_.session.close_idle();
-                co_return std::get<action::done>(act).outcome;
+                co_return std::move(std::get<action::done>(act).outcome);
         }
     }
 }
@@ -300,15 +363,26 @@ common::net::fetch_limits boot_driver::limits(std::uint64_t body_limit) const {
     return l;
 }
 
-// Builds the request and, for https, a client context; on a TLS setup error, a failed result.
-std::optional<common::net::fetch_result> boot_driver::prepare(const std::string& url,
-                                                              const std::vector<header_field>& headers,
+const common::net::url_parts* boot_driver::parse(const std::string& url, std::string& error) {
+    for (const auto& known : parsed_urls_) {
+        if (known.text == url) return &known.parts;
+    }
+    auto parts = common::net::parse_url(url, &error);
+    if (!parts) return nullptr;
+    if (parsed_urls_.size() == max_parsed_urls) parsed_urls_.erase(parsed_urls_.begin());
+    parsed_urls_.push_back({url, std::move(*parts)});
+    return &parsed_urls_.back().parts;
+}
+
+// Builds the request (taking the headers out of `headers`) and, for https, a client context; on
+// a TLS setup error, a failed result.
+std::optional<common::net::fetch_result> boot_driver::prepare(const std::string& url, std::vector<header_field>& headers,
                                                               common::net::fetch_request& out,
                                                               std::shared_ptr<asio::ssl::context>& ctx,
-                                                              common::tls::tls_config& tls) const {
+                                                              common::tls::tls_config& tls) {
     common::net::fetch_result failed;
     std::string error;
-    auto parts = common::net::parse_url(url, &error);
+    const auto* parts = parse(url, error);
     if (!parts) {
         failed.error = common::net::fetch_error::bad_url;
         failed.detail = error;
@@ -316,7 +390,8 @@ std::optional<common::net::fetch_result> boot_driver::prepare(const std::string&
     }
     out.url = *parts;
     out.local_address = local_address_;
-    for (const auto& h : headers) out.headers.push_back({h.name, h.value});
+    out.headers.reserve(headers.size());
+    for (auto& h : headers) out.headers.push_back({std::move(h.name), std::move(h.value)});
     if (out.url.scheme == "https") {
         tls = tls_settings();
         if (settings_.tls_cache) {
@@ -340,29 +415,32 @@ std::optional<common::net::fetch_result> boot_driver::prepare(const std::string&
     return std::nullopt;
 }
 
-asio::awaitable<boot_event> boot_driver::send(asio::any_io_executor ex, const action::send_request& r) {
-    common::net::fetch_request fr;
-    std::shared_ptr<asio::ssl::context> ctx;
-    common::tls::tls_config tls;
-    common::net::fetch_result res;
-    std::string body;
-    if (auto failed = prepare(r.url, r.headers, fr, ctx, tls)) {
-        res = std::move(*failed);
-    } else {
-        res = co_await common::net::fetch_to_string(ex, fr, limits(r.body_limit), ctx.get(), tls, body, &carry_.session);
+bool boot_driver::start_send(action::send_request& r, send_state& x) {
+    x.authorized = find_header(r.headers, "Authorization").has_value();
+    x.body = spare_parts::take_body();
+    if (auto failed = prepare(r.url, r.headers, x.request, x.ctx, x.tls)) {
+        x.result = std::move(*failed);
+        return false;
     }
-    observer_.exchange(r.step, r.file, res,
-                       !r.headers.empty() && find_header(r.headers, "Authorization").has_value());
-    if (!res.ok()) {
-        co_return event::transport_error{failure_of(res.error), phone_wording(res), timings_of(res)};
-    }
-    if (auto refusal = client_certificate_refusal(fr, res.status, body)) {
-        co_return event::transport_error{transport_failure::tls, *refusal, timings_of(res)};
-    }
-    co_return event::http_response{res.status, take_headers(res), std::move(body), timings_of(res)};
+    x.limits = limits(r.body_limit);
+    if (!x.limits.body_limit) x.limits.body_limit = 8u << 20;
+    return true;
 }
 
-asio::awaitable<boot_event> boot_driver::download(asio::any_io_executor ex, const action::download_to_file& d) {
+boot_event boot_driver::finish_send(const action::send_request& r, send_state& x) {
+    auto& res = x.result;
+    observer_.exchange(r.step, r.file, res, x.authorized);
+    if (!res.ok()) {
+        return event::transport_error{failure_of(res.error), phone_wording(res), timings_of(res)};
+    }
+    if (auto refusal = client_certificate_refusal(x.request, res.status, x.body)) {
+        return event::transport_error{transport_failure::tls, *refusal, timings_of(res)};
+    }
+    return event::http_response{res.status, take_headers(res), std::move(x.body), timings_of(res)};
+}
+
+asio::awaitable<boot_event> boot_driver::download(asio::any_io_executor ex, action::download_to_file& d) {
+    const bool authorized = find_header(d.headers, "Authorization").has_value();
     event::download_result out;
     if (settings_.state_dir) {
         stdfs::create_directories(*settings_.state_dir / "firmware");
@@ -397,7 +475,7 @@ asio::awaitable<boot_event> boot_driver::download(asio::any_io_executor ex, cons
         };
         res = co_await common::net::fetch(ex, fr, limits(d.body_limit), ctx.get(), tls, store, &carry_.session);
     }
-    observer_.exchange(d.step, d.file, res, find_header(d.headers, "Authorization").has_value());
+    observer_.exchange(d.step, d.file, res, authorized);
     out.status = res.status;
     out.headers = take_headers(res);
     out.bytes = res.body_bytes;

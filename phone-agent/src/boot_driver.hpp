@@ -94,12 +94,26 @@ public:
 private:
     common::tls::tls_config tls_settings() const;
     common::net::fetch_limits limits(std::uint64_t body_limit) const;
-    std::optional<common::net::fetch_result> prepare(const std::string& url, const std::vector<header_field>& headers,
+    const common::net::url_parts* parse(const std::string& url, std::string& error);
+    std::optional<common::net::fetch_result> prepare(const std::string& url, std::vector<header_field>& headers,
                                                      common::net::fetch_request& out,
                                                      std::shared_ptr<boost::asio::ssl::context>& ctx,
-                                                     common::tls::tls_config& tls) const;
-    boost::asio::awaitable<boot_event> send(boost::asio::any_io_executor ex, const action::send_request& r);
-    boost::asio::awaitable<boot_event> download(boost::asio::any_io_executor ex, const action::download_to_file& d);
+                                                     common::tls::tls_config& tls);
+    // A send_request in flight; run() performs the fetch between start_send (false: `result`
+    // already says why there is nothing to send) and finish_send.
+    struct send_state {
+        bool authorized = false;
+        common::net::fetch_request request;
+        common::net::fetch_limits limits;
+        std::shared_ptr<boost::asio::ssl::context> ctx;
+        common::tls::tls_config tls;
+        common::net::fetch_result result;
+        std::string body;
+    };
+    // Both take the headers out of the action.
+    bool start_send(action::send_request& r, send_state& x);
+    boot_event finish_send(const action::send_request& r, send_state& x);
+    boost::asio::awaitable<boot_event> download(boost::asio::any_io_executor ex, action::download_to_file& d);
     event::file_op_done commit(const action::commit_download& c);
     event::file_op_done save_certificates(const action::save_certificates& s);
     event::file_op_done persist(const action::persist& p);
@@ -111,6 +125,16 @@ private:
     std::uint64_t rng_state_;
     double next_jitter();
     std::optional<std::string> local_address_;
+    // Drawn but not yet sent in an Authorization header, so still unseen: kept across runs.
+    std::string cnonce_;
+    // The few URLs a phone fetches, parsed once: parsing was a twentieth of a keep-alive fleet's
+    // CPU per request.
+    struct parsed_url {
+        std::string text;
+        common::net::url_parts parts;
+    };
+    static constexpr std::size_t max_parsed_urls = 6;
+    std::vector<parsed_url> parsed_urls_;
     std::optional<common::fs::atomic_file_writer> writer_;  // the last download until commit/discard
     std::unique_ptr<driver_carryover> own_carry_;
     // Idle keep-alive connection (closed at the end of each run), TLS sessions and certificates

@@ -158,6 +158,7 @@ persisted_layers provisioning_fsm::last_good() const {
 boot_action provisioning_fsm::begin_run(std::optional<login_credentials> login,
                                         const resume_inputs& in) {
     records_.clear();
+    records_.reserve(settings_.order.size());  // finish() gave the last run's away
     step_index_ = 0;
     after_discard_.reset();
     building_ = active_;
@@ -181,6 +182,7 @@ boot_action provisioning_fsm::begin_run(std::optional<login_credentials> login,
         return fail(boot_status::usage_error, "configuration server: " + error->message);
     }
     server_ = std::get<server_location>(std::move(server));
+    base_url_ = base_url(*server_);
     return next_step(in);
 }
 
@@ -256,22 +258,26 @@ boot_action provisioning_fsm::next_step(const resume_inputs& in) {
 boot_action provisioning_fsm::request_current(const resume_inputs&,
                                               std::optional<std::string> authorization) {
     const std::string& file = current_file();
-    std::vector<header_field> headers{{"User-Agent", user_agent_}};
+    // Built in place and moved along: an initializer list would copy the User-Agent twice.
+    std::vector<header_field> headers;
+    headers.reserve(authorization ? 2 : 1);
+    headers.push_back({"User-Agent", user_agent_});
     request_had_auth_ = authorization.has_value();
     if (authorization) headers.push_back({"Authorization", std::move(*authorization)});
     record().attempts.push_back({0, {}, request_had_auth_, {}});
 
     const boot_step step = record().step;
-    const std::string url = file_url(*server_, file);
-    const std::string target = request_target(*server_, file);
+    std::string url = base_url_ + file;  // file_url(*server_, file)
+    std::string target = request_target(*server_, file);
     if (step == boot_step::firmware) {
-        return emit(action::download_to_file{step, file, url, target, std::move(headers),
-                                             settings_.max_firmware_bytes});
+        return emit(action::download_to_file{step, file, std::move(url), std::move(target),
+                                             std::move(headers), settings_.max_firmware_bytes});
     }
     const std::uint64_t limit = step == boot_step::user_certificates
                                     ? settings_.max_certificate_bytes
                                     : aastra::max_cfg_bytes;
-    return emit(action::send_request{step, file, url, target, std::move(headers), limit});
+    return emit(action::send_request{step, file, std::move(url), std::move(target),
+                                     std::move(headers), limit});
 }
 
 boot_action provisioning_fsm::on_response(const event::http_response& ev,

@@ -161,6 +161,7 @@ private:
     common::aastra::config_layers active_;    // in force; replaced only by a successful run
     common::aastra::config_layers building_;  // this run's layers
     std::optional<server_location> server_;
+    std::string base_url_;  // base_url(*server_), once per run rather than per request
     boot_auth auth_;
 
     phase phase_ = phase::idle;
