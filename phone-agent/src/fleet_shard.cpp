@@ -222,8 +222,10 @@ shard_snapshot fleet_shard::snapshot(bool reset) {
     return s;
 }
 
+bool fleet_shard::slot_free() const noexcept { return in_flight_ < limit() || stopping_; }
+
 asio::awaitable<void> fleet_shard::wait_for_slot() {
-    while (in_flight_ >= limit() && !stopping_) {
+    while (!slot_free()) {
         slot_timer_.expires_at(clock_type::time_point::max());
         co_await slot_timer_.async_wait(use_nothrow);
     }
@@ -276,7 +278,8 @@ asio::awaitable<void> fleet_shard::resyncs() {
         }
         due_.pop();
         note_start_lag(next.at);
-        co_await wait_for_slot();
+        // Only when all slots are taken: a coroutine frame per boot otherwise.
+        if (!slot_free()) co_await wait_for_slot();
         if (stopping_ || past_end(clock_type::now())) {
             skip_rest(phones_[next.slot].boots);
             --alive_;

@@ -104,6 +104,7 @@ private:
     std::size_t limit() const noexcept;
     bool past_end(clock_type::time_point t) const;
     std::size_t fleet_index(std::size_t slot) const noexcept { return first_ + slot * stride_; }
+    bool slot_free() const noexcept;  // or stopping: nothing to wait for
     boost::asio::awaitable<void> wait_for_slot();
     boost::asio::awaitable<void> launch();
     boost::asio::awaitable<void> resyncs();

@@ -1,5 +1,6 @@
 #include "common/aastra/cfg_file.hpp"
 
+#include <array>
 #include <ostream>
 #include <utility>
 
@@ -91,10 +92,18 @@ std::string normalise_cfg_key(std::string_view key) {
 
 bool is_normalised_cfg_key(std::string_view key) noexcept {
     if (!key.empty() && (key.front() == ' ' || key.back() == ' ')) return false;
-    char previous = 'x';
-    for (const char c : key) {
-        if ((c >= 'A' && c <= 'Z') || c == '\t' || (c == ' ' && previous == ' ')) return false;
-        previous = c;
+    // Every configuration read asks this of its key: one table look-up per byte, and a blank
+    // only looks back when it is one.
+    static constexpr auto changed_by_normalising = [] {
+        std::array<bool, 256> table{};
+        for (int c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = true;
+        table[static_cast<std::size_t>('\t')] = true;
+        return table;
+    }();
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        const char c = key[i];
+        if (changed_by_normalising[static_cast<unsigned char>(c)]) return false;
+        if (c == ' ' && key[i - 1] == ' ') return false;  // i > 0: key.front() is not a blank
     }
     return true;
 }
@@ -142,8 +151,12 @@ std::optional<cfg_error> cfg_file::set(cfg_entry entry) {
         return cfg_error{"value of configuration key " + shown_key(written) +
                          " contains CR, LF or NUL"};
     }
-    entry.written_key = std::string(written);  // `written` is dangling from here on
-    entry.key = normalise_cfg_key(entry.written_key);
+    // Copied only when trimming changed it, and normalised only when that changes it: a parsed
+    // file's keys come here trimmed, and most are written in lower case already.
+    if (written.size() != entry.written_key.size()) {
+        entry.written_key = std::string(written);  // `written` is dangling from here on
+    }
+    entry.key = is_normalised_cfg_key(entry.written_key) ? entry.written_key : normalise_cfg_key(entry.written_key);
 
     if (const std::size_t slot = slot_of(entry.key); slot != entries_.size()) {
         entries_[slot] = std::move(entry);
@@ -203,9 +216,8 @@ std::ostream& operator<<(std::ostream& out, cfg_problem problem) {
 
 std::variant<cfg_parse_result, cfg_error> parse_cfg(std::string_view text,
                                                     std::string_view source) {
-    const std::string name = source.empty() ? std::string("configuration file")
-                                            : std::string(source);
     if (text.size() > max_cfg_bytes) {
+        const std::string name = source.empty() ? std::string("configuration file") : std::string(source);
         return cfg_error{name + " is " + std::to_string(text.size()) + " bytes; the limit is " +
                          std::to_string(max_cfg_bytes)};
     }
@@ -281,7 +293,7 @@ std::variant<cfg_parse_result, cfg_error> parse_cfg(std::string_view text,
         entry.written_key = std::string(key);
         entry.value = std::string(value);
 
-        if (const cfg_entry* previous = result.file.find(key)) {
+        if (const cfg_entry* previous = result.file.empty() ? nullptr : result.file.find(key)) {
             sink.add(line_number, cfg_problem::duplicate_key,
                      "key " + shown_key(key) + " repeats line " + std::to_string(previous->line) +
                          "; this later value wins");

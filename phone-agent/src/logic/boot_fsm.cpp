@@ -250,8 +250,8 @@ boot_action provisioning_fsm::next_step(const resume_inputs& in) {
     if (auto refusal = auth_.use(credentials_for(step))) {
         return fail(boot_status::auth_failed, current_file() + ": " + refusal->message);
     }
-    auto authorization =
-        auth_.preemptive(request_target(*server_, current_file()), in.cnonce, record().auth);
+    target_ = request_target(*server_, current_file());
+    auto authorization = auth_.preemptive(target_, in.cnonce, record().auth);
     return request_current(in, std::move(authorization));
 }
 
@@ -268,16 +268,14 @@ boot_action provisioning_fsm::request_current(const resume_inputs&,
 
     const boot_step step = record().step;
     std::string url = base_url_ + file;  // file_url(*server_, file)
-    std::string target = request_target(*server_, file);
     if (step == boot_step::firmware) {
-        return emit(action::download_to_file{step, file, std::move(url), std::move(target),
-                                             std::move(headers), settings_.max_firmware_bytes});
+        return emit(action::download_to_file{step, file, std::move(url), target_, std::move(headers),
+                                             settings_.max_firmware_bytes});
     }
     const std::uint64_t limit = step == boot_step::user_certificates
                                     ? settings_.max_certificate_bytes
                                     : aastra::max_cfg_bytes;
-    return emit(action::send_request{step, file, std::move(url), std::move(target),
-                                     std::move(headers), limit});
+    return emit(action::send_request{step, file, std::move(url), target_, std::move(headers), limit});
 }
 
 boot_action provisioning_fsm::on_response(const event::http_response& ev,
@@ -343,7 +341,7 @@ boot_action provisioning_fsm::on_body(const std::string& body, const resume_inpu
 
 boot_action provisioning_fsm::answer_401(const std::vector<header_field>& headers,
                                          const resume_inputs& in) {
-    auto answer = auth_.answer(headers, request_target(*server_, current_file()), in.cnonce,
+    auto answer = auth_.answer(headers, target_, in.cnonce,
                                request_had_auth_, record().auth);
     if (auto* refusal = std::get_if<auth_refusal>(&answer)) {
         return fail(boot_status::auth_failed, current_file() + ": " + refusal->message);

@@ -162,6 +162,7 @@ private:
     common::aastra::config_layers building_;  // this run's layers
     std::optional<server_location> server_;
     std::string base_url_;  // base_url(*server_), once per run rather than per request
+    std::string target_;    // request_target() of the current step's file
     boot_auth auth_;
 
     phase phase_ = phase::idle;
