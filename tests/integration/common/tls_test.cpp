@@ -281,6 +281,19 @@ BOOST_AUTO_TEST_CASE(openssl_s_client_verifies_against_the_exported_ca) {
     BOOST_TEST(refused.exit_code.value_or(0) != 0);
 }
 
+// ALPN clients (h2load, curl) get "http/1.1" confirmed; one offering only h2 still connects,
+// without an ALPN answer, rather than being refused.
+BOOST_AUTO_TEST_CASE(server_confirms_http11_by_alpn_and_ignores_other_protocols) {
+    auto server = serve(good_leaf());
+    const auto both = s_client(server->port(), {"-alpn", "h2,http/1.1"});
+    BOOST_TEST(both.exit_code.value_or(-1) == 0, both.stderr_text);
+    BOOST_TEST(contains(both.stdout_text, "ALPN protocol: http/1.1"), both.stdout_text);
+    const auto h2_only = s_client(server->port(), {"-alpn", "h2"});
+    BOOST_TEST(h2_only.exit_code.value_or(-1) == 0, h2_only.stderr_text);
+    BOOST_TEST(contains(h2_only.stdout_text, "No ALPN negotiated"), h2_only.stdout_text);
+    BOOST_TEST(!server_result(*server, 1).ec.failed(), server_result(*server, 1).reason);
+}
+
 // Clients use SECLEVEL=0 so only the server's minimum version can be what refuses them
 // (Debian's default level already rejects TLS 1.0/1.1, which would make this pass vacuously).
 BOOST_AUTO_TEST_CASE(default_server_refuses_tls10_and_tls11) {
