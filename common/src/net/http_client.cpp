@@ -23,6 +23,7 @@
 #include <cctype>
 #include <charconv>
 #include <tuple>
+#include <type_traits>
 
 #include <netinet/in.h>
 
@@ -180,7 +181,22 @@ asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const 
 
     lowest.expires_after(limits.response_timeout);
     const auto sent_at = clock_type::now();
-    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(wire), use_nothrow);
+    boost::system::error_code wec;
+    std::size_t sent = 0;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        // A plain connection takes a request of a few hundred bytes in one non-blocking send (the
+        // same send the asynchronous write would start with), without a composed operation, a
+        // timer armed and cancelled and a trip through the scheduler; only what the socket buffer
+        // refuses is written asynchronously.
+        auto& socket = lowest.socket();
+        if (!socket.non_blocking()) socket.non_blocking(true, wec);
+        if (!wec) sent = socket.write_some(asio::buffer(wire), wec);
+        if (wec == asio::error::would_block || wec == asio::error::try_again) wec = {};
+    }
+    if (!wec && sent < wire.size()) {
+        auto [aec, an] = co_await asio::async_write(stream, asio::buffer(wire) + sent, use_nothrow);
+        wec = aec;
+    }
     if (wec) {
         end.nothing_received = true;
         out.error = wec == beast::error::timeout ? fetch_error::response_timeout : fetch_error::write;
