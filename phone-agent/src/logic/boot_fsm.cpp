@@ -177,12 +177,17 @@ boot_action provisioning_fsm::begin_run(std::optional<login_credentials> login,
             }
         }
     }
-    auto server = server_from_config(building_);
-    if (const auto* error = std::get_if<server_url_error>(&server)) {
-        return fail(boot_status::usage_error, "configuration server: " + error->message);
+    // The server is read from the same keys at every run: from the same files, it is the same
+    // server (reading it was a tenth of a resyncing phone's provisioning logic).
+    if (!server_ || !building_.same_files(server_read_from_)) {
+        auto server = server_from_config(building_);
+        if (const auto* error = std::get_if<server_url_error>(&server)) {
+            return fail(boot_status::usage_error, "configuration server: " + error->message);
+        }
+        server_ = std::get<server_location>(std::move(server));
+        base_url_ = base_url(*server_);
     }
-    server_ = std::get<server_location>(std::move(server));
-    base_url_ = base_url(*server_);
+    server_read_from_ = building_;
     return next_step(in);
 }
 
@@ -250,7 +255,7 @@ boot_action provisioning_fsm::next_step(const resume_inputs& in) {
     if (auto refusal = auth_.use(credentials_for(step))) {
         return fail(boot_status::auth_failed, current_file() + ": " + refusal->message);
     }
-    target_ = request_target(*server_, current_file());
+    target_.assign(server_->path).append(current_file());  // request_target(), in target_'s buffer
     auto authorization = auth_.preemptive(target_, in.cnonce, record().auth);
     return request_current(in, std::move(authorization));
 }
@@ -267,7 +272,9 @@ boot_action provisioning_fsm::request_current(const resume_inputs&,
     record().attempts.push_back({0, {}, request_had_auth_, {}});
 
     const boot_step step = record().step;
-    std::string url = base_url_ + file;  // file_url(*server_, file)
+    std::string url;  // file_url(*server_, file), in one allocation
+    url.reserve(base_url_.size() + file.size());
+    url.append(base_url_).append(file);
     if (step == boot_step::firmware) {
         return emit(action::download_to_file{step, file, std::move(url), target_, std::move(headers),
                                              settings_.max_firmware_bytes});

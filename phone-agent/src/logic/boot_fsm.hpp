@@ -161,6 +161,7 @@ private:
     common::aastra::config_layers active_;    // in force; replaced only by a successful run
     common::aastra::config_layers building_;  // this run's layers
     std::optional<server_location> server_;
+    common::aastra::config_layers server_read_from_;  // the layers server_ was read from
     std::string base_url_;  // base_url(*server_), once per run rather than per request
     std::string target_;    // request_target() of the current step's file
     boot_auth auth_;
