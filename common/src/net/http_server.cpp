@@ -117,7 +117,9 @@ request_view make_view(http::request<http::string_body>& req, const peer_strings
     v.method = std::string(req.method_string());
     v.target = std::string(req.target());
     v.version = req.version();
-    v.headers.reserve(16);
+    // The exact count: a fixed 16 made every request a 1 KiB allocation, large enough for glibc
+    // to consolidate its fast bins first.
+    v.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
     for (const auto& f : req) {
         v.headers.push_back({std::string(f.name_string()), std::string(f.value())});
     }
