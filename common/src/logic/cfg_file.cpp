@@ -151,11 +151,14 @@ std::optional<cfg_error> cfg_file::set(cfg_entry entry) {
         return cfg_error{"value of configuration key " + shown_key(written) +
                          " contains CR, LF or NUL"};
     }
-    // Copied only when trimming changed it, and normalised only when that changes it: a parsed
-    // file's keys come here trimmed, and most are written in lower case already.
     if (written.size() != entry.written_key.size()) {
         entry.written_key = std::string(written);  // `written` is dangling from here on
     }
+    return store(std::move(entry));
+}
+
+std::optional<cfg_error> cfg_file::store(cfg_entry entry) {
+    // Most keys are written in lower case already: no second copy to normalise then.
     entry.key = is_normalised_cfg_key(entry.written_key) ? entry.written_key : normalise_cfg_key(entry.written_key);
 
     if (const std::size_t slot = slot_of(entry.key); slot != entries_.size()) {
@@ -298,7 +301,8 @@ std::variant<cfg_parse_result, cfg_error> parse_cfg(std::string_view text,
                      "key " + shown_key(key) + " repeats line " + std::to_string(previous->line) +
                          "; this later value wins");
         }
-        if (auto error = result.file.set(std::move(entry))) {
+        // store(), not set(): the checks above already refused every line set() would refuse.
+        if (auto error = result.file.store(std::move(entry))) {
             return cfg_error{where(source, line_number) + ": " + error->message};
         }
     }

@@ -71,7 +71,9 @@ private:
         out_.status = static_cast<unsigned>(code);
     }
     void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override {
-        out_.headers.push_back({std::string(name.data(), name.size()), std::string(value.data(), value.size())});
+        auto& field = out_.headers.emplace_back();  // filled in place: no temporary to move
+        field.name.assign(name.data(), name.size());
+        field.value.assign(value.data(), value.size());
     }
     void on_header_impl(error_code&) override {}
     void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}

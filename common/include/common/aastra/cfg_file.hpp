@@ -49,6 +49,8 @@ std::string normalise_cfg_key(std::string_view key);
 // True when normalise_cfg_key(key) == key, without building the copy.
 bool is_normalised_cfg_key(std::string_view key) noexcept;
 
+struct cfg_parse_result;
+
 // Entries in first-seen order, unique by normalised key.
 class cfg_file {
 public:
@@ -89,6 +91,10 @@ private:
     // that compares lengths first beats hashing the key, and the file needs no index nodes (an
     // allocation per key, copied with the file).
     static constexpr std::size_t unindexed_entries = 16;
+    // set() without its checks, for an entry that passed them (a trimmed, writable key and a
+    // value without CR, LF or NUL); only the key limit can refuse it.
+    std::optional<cfg_error> store(cfg_entry entry);
+    friend std::variant<cfg_parse_result, cfg_error> parse_cfg(std::string_view, std::string_view);
     std::size_t slot_of(std::string_view normalised) const;
     void rebuild_index();
 
