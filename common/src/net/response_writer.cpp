@@ -19,6 +19,10 @@
 #include <memory>
 #include <type_traits>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 namespace common::http {
 
 namespace net = boost::asio;
@@ -63,6 +67,20 @@ std::string head_of(const response_plan& plan, unsigned version, std::optional<s
     // Beast would write CR/LF in a value verbatim: the head is the last line of defence.
     for (const auto& name : dropped) spdlog::error("response: dropped header '{}' with forbidden characters", name);
     return head;
+}
+
+// For the last answer on a TLS connection that fits one write: corked, the answer, the
+// close_notify and the FIN leave in one segment instead of three (measured: 17.0 -> 14.9 segments
+// and ~10 us less server CPU per Connection: close exchange). run_session's shutdown(SHUT_WR)
+// right after the close_notify sends the FIN, which pushes the rest out; a close without it
+// flushes too, and the kernel never holds corked data longer than 200 ms.
+void cork_until_shutdown(net::ip::tcp::socket& lowest) {
+#if defined(TCP_CORK)
+    const int on = 1;
+    ::setsockopt(lowest.native_handle(), IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+#else
+    (void)lowest;
+#endif
 }
 
 }  // namespace
@@ -139,6 +157,9 @@ net::awaitable<send_outcome> write_plan(Stream& stream, net::ip::tcp::socket& lo
         }
         const bool gather = !std::is_same_v<Stream, tls_stream> ||
                             (tls_gathered && head.size() + piece.size() <= tls_gather_limit);
+        if (std::is_same_v<Stream, tls_stream> && plan.close && piece.size() == to_send) {
+            cork_until_shutdown(lowest);
+        }
         if (gather) {
             const std::array<net::const_buffer, 2> both{net::buffer(head), piece};
             auto [ec, n] = co_await net::async_write(stream, both, use_nothrow);
