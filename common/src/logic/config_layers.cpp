@@ -285,23 +285,36 @@ const cfg_entry* config_layers::winning(std::string_view key, config_layer& sour
     // per provisioning step).
     std::string storage;
     key = normalised_key(key, storage);
-    lock = locking_layer(key);
+    // One pass over the server files, most specific first, finds both the entry in force among
+    // them and the most specific file that locks the key (locking_layer()'s answer).
+    const cfg_entry* server_entry = nullptr;
+    std::size_t server_slot = 0;
+    lock = nullptr;
+    for (std::size_t slot = layer_count; slot-- > 0;) {
+        const auto& layer = server_[slot];
+        const cfg_entry* entry = layer ? layer->file.find_normalised(key) : nullptr;
+        if (entry == nullptr) {
+            continue;
+        }
+        if (server_entry == nullptr) {
+            server_entry = entry;
+            server_slot = slot;
+        }
+        if (entry->locked) {
+            lock = layer.get();
+            break;
+        }
+    }
     if (lock == nullptr) {
         if (const cfg_entry* entry = local_->find_normalised(key)) {
             source = config_layer::local;
             return entry;
         }
     }
-    for (std::size_t slot = layer_count; slot-- > 0;) {
-        const auto& layer = server_[slot];
-        if (!layer) {
-            continue;
-        }
-        if (const cfg_entry* entry = layer->file.find_normalised(key)) {
-            source = static_cast<config_layer>(static_cast<int>(config_layer::cached_server) +
-                                               static_cast<int>(slot));
-            return entry;
-        }
+    if (server_entry != nullptr) {
+        source = static_cast<config_layer>(static_cast<int>(config_layer::cached_server) +
+                                           static_cast<int>(server_slot));
+        return server_entry;
     }
     if (const cfg_entry* entry = defaults_->find_normalised(key)) {
         source = config_layer::defaults;
