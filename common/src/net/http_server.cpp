@@ -276,11 +276,11 @@ net::awaitable<void> serve_requests(http_server& server, Stream& stream, tcp::so
     }
 }
 
-net::awaitable<void> run_session(http_server& server, tcp::socket socket, const listener_spec& spec) {
+net::awaitable<void> run_session(http_server& server, tcp::socket socket, tcp::endpoint peer_endpoint,
+                                 const listener_spec& spec) {
     auto& limits = session_access::limits(server);
     auto& connections = session_access::connections(server);
     boost::system::error_code ignored;
-    const auto peer_endpoint = socket.remote_endpoint(ignored);
     const peer_strings peer{endpoint_string(peer_endpoint), peer_endpoint.address().to_string()};
     tcp::socket& lowest = socket;
     auto& sweeper = session_access::sweeper(server);
@@ -375,7 +375,9 @@ net::awaitable<void> accept_loop(http_server& server, tcp::acceptor& acceptor, c
             slot_free->expires_at(net::steady_timer::time_point::max());
             co_await slot_free->async_wait(use_nothrow);
         }
-        auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
+        // The peer's address comes with the accept, not from a getpeername() per connection.
+        tcp::endpoint peer;
+        auto [ec, socket] = co_await acceptor.async_accept(peer, use_nothrow);
         if (session_access::stopping(server) || ec == net::error::operation_aborted) co_return;
         if (ec) {
             // EMFILE and friends: back off instead of spinning on the same error.
@@ -395,7 +397,7 @@ net::awaitable<void> accept_loop(http_server& server, tcp::acceptor& acceptor, c
         // until the client's delayed ACK (~40 ms per response).
         boost::system::error_code ignored_nd;
         socket.set_option(tcp::no_delay(true), ignored_nd);
-        net::co_spawn(acceptor.get_executor(), run_session(server, std::move(socket), spec),
+        net::co_spawn(acceptor.get_executor(), run_session(server, std::move(socket), peer, spec),
                       log_session_exception);
     }
 }

@@ -75,6 +75,9 @@ BOOST_AUTO_TEST_CASE(curl_digest_md5_shared_login_for_aastra_cfg) {
     BOOST_TEST(j.find("\"challenged\"") != std::string::npos);
     BOOST_TEST(j.find("\"ok\"") != std::string::npos);
     BOOST_TEST(j.find("\"bad_password\"") != std::string::npos);
+    // The peer comes from the accept itself: address and a real port.
+    BOOST_TEST(j.find("\"peer\":\"127.0.0.1:") != std::string::npos);
+    BOOST_TEST(j.find("\"peer\":\"127.0.0.1:0\"") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(curl_digest_over_https_with_the_exported_ca) {
