@@ -21,6 +21,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -110,6 +112,30 @@ std::string endpoint_string(const tcp::endpoint& ep) {
 struct peer_strings {
     std::string endpoint;  // "127.0.0.1:53211"
     std::string address;   // "127.0.0.1"
+
+    // IPv4 by hand: address::to_string() goes through inet_ntop and sprintf, ~3,700 instructions
+    // of every new connection's ~32,000 (callgrind, plain HTTP with Connection: close).
+    explicit peer_strings(const tcp::endpoint& ep) {
+        const auto addr = ep.address();
+        if (addr.is_v4()) {
+            const auto bytes = addr.to_v4().to_bytes();
+            std::array<char, 16> text{};
+            char* end = text.data();
+            for (std::size_t i = 0; i < bytes.size(); ++i) {
+                if (i > 0) *end++ = '.';
+                end = std::to_chars(end, text.data() + text.size(), bytes[i]).ptr;
+            }
+            address.assign(text.data(), end);
+            endpoint = address;
+        } else {
+            address = addr.to_string();
+            endpoint = "[" + address + "]";
+        }
+        std::array<char, 8> port{};
+        const auto port_end = std::to_chars(port.data(), port.data() + port.size(), ep.port()).ptr;
+        endpoint.push_back(':');
+        endpoint.append(port.data(), port_end);
+    }
 };
 
 request_view make_view(http::request<http::string_body>& req, const peer_strings& peer) {
@@ -281,7 +307,7 @@ net::awaitable<void> run_session(http_server& server, tcp::socket socket, tcp::e
     auto& limits = session_access::limits(server);
     auto& connections = session_access::connections(server);
     boost::system::error_code ignored;
-    const peer_strings peer{endpoint_string(peer_endpoint), peer_endpoint.address().to_string()};
+    const peer_strings peer(peer_endpoint);
     tcp::socket& lowest = socket;
     auto& sweeper = session_access::sweeper(server);
     http_server::connection conn{&lowest, connection_deadline(sweeper)};
