@@ -13,12 +13,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string faults_config = R"(
+const std::string no_auth_yaml = R"(
 auth:
   rules:
     - path: "*"
       scheme: none
-faults:
+)";
+
+const std::string faults_config = no_auth_yaml + R"(faults:
   - path: "*delay*"
     delay: 400ms
   - path: "*throttle*"
@@ -185,12 +187,7 @@ BOOST_AUTO_TEST_CASE(deadlines_time_the_client_not_planned_pauses) {
     for (const char* name : {"delay", "stall", "plain"}) dir.write(std::string("tree/") + name + ".bin", body);
     cms_mock_options o;
     o.https = false;
-    o.config_yaml = R"(
-auth:
-  rules:
-    - path: "*"
-      scheme: none
-faults:
+    o.config_yaml = no_auth_yaml + R"(faults:
   - path: "*delay*"
     delay: 1500ms
   - path: "*stall*"
