@@ -156,7 +156,7 @@ request_view make_view(http::request<http::string_body>& req, const peer_strings
     return v;
 }
 
-// The sweeper's loop (see http_server::sweeper). Expired connections are closed, as Beast's
+// The sweeper's loop (see http_server::sweeper). Expired connections are closed, as
 // beast::tcp_stream does on a timeout: the pending operation ends with operation_aborted and the session
 // unwinds. Wake-ups are at least 10 ms apart, so many deadlines expiring together cost one scan.
 net::awaitable<void> sweep_deadlines(http_server& server) {
