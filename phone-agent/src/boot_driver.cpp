@@ -122,7 +122,7 @@ void give_back(boot_event& ev) {
 std::vector<header_field> take_headers(common::net::fetch_result& r) {
     std::vector<header_field> out = spare_parts::take_fields();
     out.reserve(r.headers.size());
-    for (auto& h : r.headers) out.emplace_back(std::move(h.name), std::move(h.value));
+    for (auto& h : r.headers) out.push_back({std::move(h.name), std::move(h.value)});
     r.headers.clear();
     return out;
 }
