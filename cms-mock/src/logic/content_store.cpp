@@ -1,6 +1,7 @@
 #include "logic/content_store.hpp"
 
 #include "logic/request_path.hpp"
+#include "logic/tree_watch.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -47,6 +48,7 @@ struct file_stamp {
 struct cached_file {
     file_stamp stamp;
     stored_file file;
+    bool watched = false;  // tree_watch reports its changes; otherwise one stat() per request
 };
 
 class fd_guard {
@@ -90,10 +92,17 @@ public:
 
     std::optional<stored_file> find(std::string_view relative_path) const override {
         std::lock_guard lock(mutex_);
-        // Only a path that passed the full resolution below has an entry, so the stat here cannot
-        // be led out of the root by the path's spelling; a symlink changed since then leads to
-        // another inode (or a changed ctime) and misses.
+        if (watch_.changed()) {
+            // Which entry the event was about does not matter: small files are cheap to read again.
+            cache_.clear();
+            cached_bytes_ = 0;
+            watch_.reset();
+        }
         if (auto it = cache_.find(relative_path); it != cache_.end()) {
+            if (it->second.watched) return it->second.file;
+            // Only a path that passed the full resolution below has an entry, so the stat here
+            // cannot be led out of the root by the path's spelling; a symlink changed since then
+            // leads to another inode (or a changed ctime) and misses.
             path_buffer_.assign(root_prefix_).append(relative_path);
             struct stat st {};
             if (::stat(path_buffer_.c_str(), &st) == 0 && file_stamp::of(st) == it->second.stamp) {
@@ -113,6 +122,10 @@ private:
         auto resolved = resolve_under_canonical_root(canonical_root_, relative_path);
         const auto* path = std::get_if<std::filesystem::path>(&resolved);
         if (!path) return std::nullopt;
+        // Watched before it is read, so a change after the read raises an event. Only a path
+        // without symlinks is watched: the watches cover the directories of its own spelling.
+        const bool watched = path->native().size() == root_prefix_.size() + relative_path.size() &&
+                             path->native().ends_with(relative_path) && watch_.watch(root_prefix_, relative_path);
         fd_guard fd(::open(path->c_str(), O_RDONLY | O_CLOEXEC));
         if (fd.get() < 0) return std::nullopt;
         struct stat st {};
@@ -123,7 +136,7 @@ private:
             auto content = read_exactly(fd.get(), static_cast<std::size_t>(size));
             if (!content) return std::nullopt;
             stored_file file{string_body(std::move(*content)), modified};
-            if (settled(st)) remember(relative_path, file_stamp::of(st), file);
+            if (watched || settled(st)) remember(relative_path, file_stamp::of(st), file, watched);
             return file;
         }
         auto body = file_body(path->string());
@@ -136,7 +149,8 @@ private:
         return newest + limits_.settle_time <= wall_clock_();
     }
 
-    void remember(std::string_view relative_path, const file_stamp& stamp, const stored_file& file) const {
+    void remember(std::string_view relative_path, const file_stamp& stamp, const stored_file& file,
+                  bool watched) const {
         const auto size = static_cast<std::uint64_t>(stamp.size);
         if (size > limits_.max_total_bytes) return;
         // Over a bound: drop arbitrary entries; they come back on their next request.
@@ -145,7 +159,7 @@ private:
             forget(cache_.begin());
         }
         if (limits_.max_files == 0) return;
-        cache_.emplace(std::string(relative_path), cached_file{stamp, file});
+        cache_.emplace(std::string(relative_path), cached_file{stamp, file, watched});
         cached_bytes_ += size;
     }
 
@@ -164,6 +178,7 @@ private:
     mutable cache_map cache_;
     mutable std::uint64_t cached_bytes_ = 0;
     mutable std::string path_buffer_;
+    mutable tree_watch watch_;
 };
 
 class mem_store final : public content_store {

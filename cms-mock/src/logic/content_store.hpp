@@ -35,18 +35,21 @@ struct file_cache_limits {
     std::uint64_t max_file_bytes = 64 * 1024;          // larger files always stream from disk
     std::uint64_t max_total_bytes = 32 * 1024 * 1024;  // all cached contents together
     std::size_t max_files = 4096;
-    // A file changed this recently is read from disk each time and not cached: file times are
-    // only as fine as the kernel's clock tick, so a same-size rewrite within one tick would keep
-    // the same (size, mtime, ctime) stamp.
+    // An unwatched file changed this recently is read from disk each time and not cached: file
+    // times are only as fine as the kernel's clock tick, so a same-size rewrite within one tick
+    // would keep the same (size, mtime, ctime) stamp.
     std::chrono::seconds settle_time{2};
 };
 
 // Serves files below `root`; symlinks that resolve outside the root are refused. The root is
 // resolved once, here; a missing root throws std::runtime_error naming it. Small files are kept in
-// memory after their first request and revalidated by one stat() of their path per request (device,
-// inode, size, mtime and ctime must all still match, so an edit, a replacement, a rename or a
-// symlink now leading elsewhere brings a fresh resolution and read). `wall_clock` must be the real
-// clock the file system stamps files with (for settle_time), not a service's logical clock.
+// memory after their first request. A file whose path has no symlink is watched (tree_watch) from
+// before it is read, and any change under a watched path empties the cache; other files (and all
+// of them where inotify is unavailable or cannot see every change, as on NFS or FUSE) are
+// revalidated by one stat() of their path per request: device, inode, size, mtime and ctime must
+// all still match, so an edit, a replacement, a rename or a symlink now leading elsewhere brings a
+// fresh resolution and read. `wall_clock` must be the real clock the file system stamps files with
+// (for settle_time), not a service's logical clock.
 std::unique_ptr<content_store> directory_store(
     std::filesystem::path root, std::function<std::chrono::system_clock::time_point()> wall_clock,
     file_cache_limits limits = {});

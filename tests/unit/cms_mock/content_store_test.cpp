@@ -60,6 +60,38 @@ BOOST_AUTO_TEST_CASE(a_same_size_rewrite_of_a_fresh_file_is_seen) {
     BOOST_TEST(content_of(*store, "a.cfg") == "bbbb");
 }
 
+BOOST_AUTO_TEST_CASE(same_size_rewrites_of_a_cached_file_within_one_clock_tick_are_seen) {
+    // Where file times only move with the kernel's clock tick (before Linux 6.13's fine-grained
+    // ctime), a revalidation by (size, mtime, ctime) misses most of these rewrites; the watch on
+    // the file sees every one, and a cached watched file is never stat()ed.
+    temp_dir dir;
+    dir.write("root/sub/a.cfg", "v000");
+    auto store = directory_store(dir.path() / "root", settled_now);
+    for (int i = 1; i <= 50; ++i) {
+        BOOST_TEST_CONTEXT("rewrite " << i) {
+            const auto content = "v" + std::string(i < 10 ? "00" : "0") + std::to_string(i);
+            dir.write("root/sub/a.cfg", content);
+            BOOST_TEST(content_of(*store, "sub/a.cfg") == content);
+            BOOST_TEST(content_of(*store, "sub/a.cfg") == content);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_cached_file_whose_directory_is_replaced_is_read_again) {
+    temp_dir dir;
+    const auto root = dir.path() / "root";
+    dir.write("root/d/e/a.cfg", "old\n");
+    auto store = directory_store(root, settled_now);
+    BOOST_TEST(content_of(*store, "d/e/a.cfg") == "old\n");
+    fs::rename(root / "d", root / "gone");
+    BOOST_TEST(!store->find("d/e/a.cfg").has_value());
+    dir.write("root/d/e/a.cfg", "new\n");
+    BOOST_TEST(content_of(*store, "d/e/a.cfg") == "new\n");
+    fs::rename(root / "d", root / "d2");
+    fs::rename(root / "gone", root / "d");  // the old directory back under the old name
+    BOOST_TEST(content_of(*store, "d/e/a.cfg") == "old\n");
+}
+
 BOOST_AUTO_TEST_CASE(a_symlink_retargeted_outside_the_root_is_refused_after_caching) {
     temp_dir dir;
     const auto root = dir.path() / "root";
