@@ -40,7 +40,13 @@ bool changes_can_bypass_inotify(const std::string& directory) {
 
 }  // namespace
 
-tree_watch::~tree_watch() { reset(); }
+// Opened at once and reopened by reset(), so the process holds one descriptor for the store's
+// whole life (tests compare descriptor counts before and after an attack).
+tree_watch::tree_watch() : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {}
+
+tree_watch::~tree_watch() {
+    if (fd_ >= 0) ::close(fd_);
+}
 
 bool tree_watch::watch_directory(const std::string& directory) {
     if (directories_.contains(directory)) return true;
@@ -87,7 +93,7 @@ bool tree_watch::changed() {
 
 void tree_watch::reset() {
     if (fd_ >= 0) ::close(fd_);  // removes every watch and discards queued events
-    fd_ = -1;
+    fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     directories_.clear();
 }
 

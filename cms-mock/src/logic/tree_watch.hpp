@@ -16,7 +16,7 @@ namespace cms_mock {
 
 class tree_watch {
 public:
-    tree_watch() = default;
+    tree_watch();
     ~tree_watch();
     tree_watch(const tree_watch&) = delete;
     tree_watch& operator=(const tree_watch&) = delete;
@@ -32,7 +32,7 @@ public:
     // without a system call while nothing is watched.
     bool changed();
 
-    // Drops every watch (one close()).
+    // Drops every watch (a new inotify descriptor in place of the old one).
     void reset();
 
 private:
