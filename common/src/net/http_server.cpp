@@ -5,12 +5,13 @@
 #include "common/http/connection_deadline.hpp"
 #include "common/http/request_guard.hpp"
 #include "common/http/response_writer.hpp"
+#include "common/http/streams.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -25,8 +26,11 @@
 #include <charconv>
 #if defined(__GLIBC__)
 #include <malloc.h>
+#include <memory>
 #endif
 #include <system_error>
+#include <tuple>
+#include <type_traits>
 
 namespace common::http {
 
@@ -209,7 +213,13 @@ net::awaitable<beast::error_code> read_request(Stream& stream, beast::flat_buffe
         }
         const std::size_t room = buffer.capacity() - buffer.size();
         const std::size_t size = std::min<std::size_t>(std::max<std::size_t>(room, 512), 65536);
-        auto [rec, n] = co_await stream.async_read_some(buffer.prepare(size), use_nothrow);
+        beast::error_code rec;
+        std::size_t n = 0;
+        if constexpr (std::is_same_v<Stream, tls_stream>) {
+            std::tie(rec, n) = co_await stream.read_some(buffer.prepare(size));
+        } else {
+            std::tie(rec, n) = co_await stream.async_read_some(buffer.prepare(size), use_nothrow);
+        }
         buffer.commit(n);
         if (rec == net::error::eof) {
             if (!parser.got_some()) co_return http::error::end_of_stream;
@@ -323,19 +333,22 @@ net::awaitable<void> run_session(http_server& server, tcp::socket socket, tcp::e
         co_await serve_requests(server, lowest, lowest, conn, spec, peer, no_tls, no_tls);
         lowest.shutdown(tcp::socket::shutdown_send, ignored);
     } else {
-        net::ssl::stream<tcp::socket&> tls_stream(lowest, *spec.tls);
+        // On the heap: its 4 KiB input buffer would otherwise enlarge every session's frame,
+        // plain ones too.
+        const auto tls_owner = std::make_unique<tls_stream>(lowest, spec.tls->native_handle());
+        tls_stream& tls = *tls_owner;
         conn.deadline.expires_after(limits.handshake_timeout);
-        auto [ec] = co_await tls_stream.async_handshake(net::ssl::stream_base::server, use_nothrow);
+        const auto ec = co_await tls.accept();
         if (ec) {
             ++session_access::counters(server).tls_handshakes_failed;
             spdlog::debug("{}: TLS handshake with {} failed: {}", spec.name, peer.endpoint,
                           ec.message());
         } else {
             ++session_access::counters(server).tls_handshakes_ok;
-            SSL* ssl = tls_stream.native_handle();
+            SSL* ssl = tls.native_handle();
             std::string version = SSL_get_version(ssl);
             std::string cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
-            co_await serve_requests(server, tls_stream, lowest, conn, spec, peer, version, cipher);
+            co_await serve_requests(server, tls, lowest, conn, spec, peer, version, cipher);
             if (lowest.is_open()) {
                 // Our close_notify only, as nginx does: marking theirs as received makes
                 // SSL_shutdown complete once ours is written instead of waiting for a reply many
@@ -345,7 +358,7 @@ net::awaitable<void> run_session(http_server& server, tcp::socket socket, tcp::e
                 SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
                 conn.deadline.expires_after(
                     std::min<std::chrono::milliseconds>(limits.write_timeout, std::chrono::seconds(2)));
-                co_await tls_stream.async_shutdown(use_nothrow);
+                co_await tls.shutdown();
                 lowest.shutdown(tcp::socket::shutdown_send, ignored);
             }
         }

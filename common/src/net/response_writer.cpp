@@ -17,6 +17,9 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <sstream>
+#include <span>
+#include <tuple>
 #include <type_traits>
 
 #include <netinet/in.h>
@@ -33,9 +36,6 @@ namespace {
 
 constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t chunk_size = 16 * 1024;
-// What Boost 1.81's ssl::stream linearises on its stack for one SSL_write
-// (buffer_sequence_adapter's linearisation_storage_size).
-constexpr std::size_t tls_gather_limit = 8 * 1024;
 
 bool status_has_no_body(unsigned status) {
     return status < 200 || status == 204 || status == 304;
@@ -55,11 +55,9 @@ void hard_reset(net::ip::tcp::socket& lowest) {
     lowest.close(ignored);
 }
 
-// `extra`: room to leave for body bytes appended to the head (one buffer for a TLS write).
-std::string head_of(const response_plan& plan, unsigned version, std::optional<std::uint64_t> content_length,
-                    std::size_t extra) {
+std::string head_of(const response_plan& plan, unsigned version, std::optional<std::uint64_t> content_length) {
     std::string head;
-    std::size_t need = 128 + extra;
+    std::size_t need = 128;
     for (const auto& h : plan.headers) need += h.name.size() + h.value.size() + 4;
     head.reserve(need);
     std::vector<std::string> dropped;
@@ -85,6 +83,18 @@ void cork_until_shutdown(net::ip::tcp::socket& lowest) {
 
 }  // namespace
 
+// All of `buffers`: Asio's composed write on a plain socket, one gathered write on TLS. Not a
+// coroutine itself (no frame of its own); the caller keeps `buffers` alive while it awaits.
+template <class Stream, std::size_t N>
+net::awaitable<std::tuple<boost::system::error_code, std::size_t>> write_all(
+    Stream& stream, const std::array<net::const_buffer, N>& buffers) {
+    if constexpr (std::is_same_v<Stream, tls_stream>) {
+        return stream.write(std::span<const net::const_buffer>(buffers));
+    } else {
+        return net::async_write(stream, buffers, use_nothrow);
+    }
+}
+
 template <class Stream>
 net::awaitable<send_outcome> write_plan(Stream& stream, net::ip::tcp::socket& lowest,
                                         connection_deadline& deadline, response_plan& plan,
@@ -107,15 +117,7 @@ net::awaitable<send_outcome> write_plan(Stream& stream, net::ip::tcp::socket& lo
     const bool send_body = !plan.head && has_body_status && plan.body;
     std::uint64_t to_send = send_body ? length : 0;
     if (faults.close_after_body_bytes) to_send = std::min(to_send, *faults.close_after_body_bytes);
-    // Over TLS a small answer goes as two buffers, which ssl::stream copies into its 8 KiB stack
-    // area for one SSL_write; only a larger one is appended to the head (see below). Appending
-    // every body made each small answer a >1 KiB allocation, and glibc consolidates its fast
-    // bins before every such request (malloc was ~15% of a keep-alive HTTPS profile).
-    const bool tls_gathered = std::is_same_v<Stream, tls_stream> && to_send <= tls_gather_limit / 2;
-    const std::size_t appended = std::is_same_v<Stream, tls_stream> && !tls_gathered
-                                     ? static_cast<std::size_t>(std::min<std::uint64_t>(to_send, chunk_size))
-                                     : 0;
-    std::string head = head_of(plan, version, has_body_status ? std::optional(length) : std::nullopt, appended);
+    std::string head = head_of(plan, version, has_body_status ? std::optional(length) : std::nullopt);
 
     // An in-memory body is sent from where it lies; others go through a buffer sized to what is
     // sent, left uninitialised (zeroing 16 KiB per small response showed up in profiles).
@@ -155,27 +157,18 @@ net::awaitable<send_outcome> write_plan(Stream& stream, net::ip::tcp::socket& lo
             source_ended();
             co_return finish();
         }
-        const bool gather = !std::is_same_v<Stream, tls_stream> ||
-                            (tls_gathered && head.size() + piece.size() <= tls_gather_limit);
         if (std::is_same_v<Stream, tls_stream> && plan.close && piece.size() == to_send) {
             cork_until_shutdown(lowest);
         }
-        if (gather) {
-            const std::array<net::const_buffer, 2> both{net::buffer(head), piece};
-            auto [ec, n] = co_await net::async_write(stream, both, use_nothrow);
-            if (ec) co_return finish();
-        } else {
-            // ssl::stream gathers at most 8 KiB of a buffer sequence into one SSL_write (Boost
-            // 1.81): a head with a larger first piece left in several writes and sendmsg calls.
-            // One buffer is one SSL_write; OpenSSL cuts it into full-size records.
-            head.append(static_cast<const char*>(piece.data()), piece.size());
-            auto [ec, n] = co_await net::async_write(stream, net::buffer(head), use_nothrow);
-            if (ec) co_return finish();
-        }
+        // Over TLS, up to 16 KiB of the two is one SSL_write (socket_tls_stream gathers them).
+        const std::array<net::const_buffer, 2> both{net::buffer(head), piece};
+        auto [ec, n] = co_await write_all(stream, both);
+        if (ec) co_return finish();
         out.body_bytes_sent += piece.size();
         offset += piece.size();
     } else {
-        auto [ec, n] = co_await net::async_write(stream, net::buffer(head), use_nothrow);
+        const std::array<net::const_buffer, 1> head_only{net::buffer(head)};
+        auto [ec, n] = co_await write_all(stream, head_only);
         if (ec) co_return finish();
     }
 
@@ -188,7 +181,8 @@ net::awaitable<send_outcome> write_plan(Stream& stream, net::ip::tcp::socket& lo
             co_return finish();
         }
         deadline.expires_after(write_timeout);
-        auto [wec, wn] = co_await net::async_write(stream, piece, use_nothrow);
+        const std::array<net::const_buffer, 1> piece_only{piece};
+        auto [wec, wn] = co_await write_all(stream, piece_only);
         if (wec) co_return finish();
         out.body_bytes_sent += wn;
         offset += wn;
@@ -213,7 +207,15 @@ net::awaitable<void> write_rejection(Stream& stream, const rejection& r, const s
     res.set(http::field::connection, "close");
     res.body() = r.reason + "\n";
     res.prepare_payload();
-    co_await http::async_write(stream, res, use_nothrow);
+    if constexpr (std::is_same_v<Stream, tls_stream>) {
+        std::ostringstream text;
+        text << res;
+        const std::string wire = text.str();
+        const std::array<net::const_buffer, 1> all{net::buffer(wire)};
+        co_await write_all(stream, all);
+    } else {
+        co_await http::async_write(stream, res, use_nothrow);
+    }
 }
 
 template net::awaitable<send_outcome> write_plan<plain_stream>(plain_stream&, net::ip::tcp::socket&,

@@ -217,6 +217,58 @@ BOOST_AUTO_TEST_SUITE_END()
 // Over TLS a small answer leaves as head + body gathered by ssl::stream (at most 8 KiB), a larger
 // one with the first body piece appended to the head: bodies on both sides of that line, and
 // around the 16 KiB chunk size, arrive byte for byte, one after another on one connection (curl).
+// A TLS client that sends 24 pipelined requests and then reads nothing for a second, through a
+// 4 KiB receive window: the server's writes find the socket full and must resume later, both a
+// head and body gathered into one record (12,000 bytes) and a larger answer written piece by
+// piece (40,000). Python's ssl module is the peer; every body must arrive byte-exact, in order.
+BOOST_AUTO_TEST_CASE(https_answers_that_wait_for_a_full_socket_arrive_intact) {
+    temp_dir dir{"cms-tls-full"};
+    for (std::size_t n : {std::size_t{12000}, std::size_t{40000}}) {
+        std::string body(n, '\0');
+        for (std::size_t i = 0; i < n; ++i) body[i] = static_cast<char>((i * 7 + n) % 253);
+        dir.write("tree/f" + std::to_string(n) + ".bin", body);
+    }
+    const auto script = dir.write("pipeline.py", R"PY(
+import socket, ssl, sys, time
+host, port, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+raw.connect((host, port))
+s = ctx.wrap_socket(raw, server_hostname=host)
+names = ["/f12000.bin", "/f40000.bin"] * 12
+wire = b"".join(b"GET " + n.encode() + b" HTTP/1.1\r\nHost: x\r\n" +
+                (b"Connection: close\r\n" if i == len(names) - 1 else b"") + b"\r\n"
+                for i, n in enumerate(names))
+s.sendall(wire)
+time.sleep(1.0)
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+expected = {n: bytes((i * 7 + int(n[2:-4])) % 253 for i in range(int(n[2:-4]))) for n in set(names)}
+for i, n in enumerate(names):
+    head, sep, data = data.partition(b"\r\n\r\n")
+    assert sep and head.startswith(b"HTTP/1.1 200"), (i, head[:80])
+    length = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
+    body, data = data[:length], data[length:]
+    assert body == expected[n], (i, n, len(body))
+assert data == b"", len(data)
+print("ok", len(names))
+)PY");
+    cms_mock_options o;
+    o.config_yaml = open_tree_config;
+    o.extra_args = {"--root", (dir.path() / "tree").string()};
+    cms_mock_runner mock(o);
+    auto r = run({"python3", script.string(), "127.0.0.1", std::to_string(port_of(mock.https_url())),
+                  mock.ca_file().string()},
+                 30s, "");
+    BOOST_TEST(r.exit_code.value_or(-1) == 0, r.stderr_text);
+    BOOST_TEST(r.stdout_text == "ok 24\n");
+}
+
 BOOST_AUTO_TEST_CASE(https_bodies_around_the_write_boundaries_arrive_intact) {
     temp_dir dir{"cms-tls-sizes"};
     const std::vector<std::size_t> sizes{1, 2048, 4096, 4097, 7900, 8192, 16384, 16385, 100000};

@@ -1,0 +1,77 @@
+// The server side of a TLS connection without asio::ssl::stream. OpenSSL writes records straight
+// to the socket (send with MSG_NOSIGNAL from a small BIO of ours) and reads them from a 4 KiB
+// buffer that Asio's own read fills, so reads keep Asio's speculative try-first behaviour and
+// waiting costs no extra system call.
+//
+// Why not asio::ssl::stream: it runs OpenSSL over a memory BIO pair and copies every record
+// between that pair and the socket; per connection it allocates and zeroes two 17 KiB buffers of
+// its own besides the pair's two, and each read or write passes through its composed io_op. On a
+// new connection per request that was several percent of the server's CPU next to nginx, which
+// also lets OpenSSL write to the socket directly.
+//
+// Errors are those asio::ssl::stream reports, so callers and logs see the same codes: a transport
+// EOF without close_notify is ssl::error::stream_truncated, close_notify is error::eof, an OpenSSL
+// failure carries ERR_get_error() in the ssl category, a socket error its errno.
+//
+// The socket may be closed under a pending operation (the connection deadline does that): the
+// operation ends with operation_aborted, and later writes find no descriptor instead of touching
+// one the number has been reused for.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <tuple>
+
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+
+namespace common::http {
+
+class socket_tls_stream {
+public:
+    // Throws std::bad_alloc when OpenSSL cannot create the connection object.
+    socket_tls_stream(boost::asio::ip::tcp::socket& socket, SSL_CTX* context);
+    ~socket_tls_stream();
+    socket_tls_stream(const socket_tls_stream&) = delete;
+    socket_tls_stream& operator=(const socket_tls_stream&) = delete;  // OpenSSL's BIO points here
+
+    SSL* native_handle() const noexcept { return ssl_; }
+
+    boost::asio::awaitable<boost::system::error_code> accept();  // the server handshake
+    boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(
+        boost::asio::mutable_buffer buffer);
+    // Everything in `buffers`, or an error. Up to 16 KiB in total is one SSL_write (one record,
+    // usually one send); the bytes are copied only when the socket cannot take them at once.
+    boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write(
+        std::span<const boost::asio::const_buffer> buffers);
+    // Our close_notify; completes once it is written (see http_server for the peer's).
+    boost::asio::awaitable<boost::system::error_code> shutdown();
+
+private:
+    friend struct socket_tls_bio;
+    enum class next { done, wait_read, wait_write, failed };
+    // Reads the error the failed call left (OpenSSL's queue, or the BIO's errno).
+    next classify(int result, boost::system::error_code& ec) const;
+    // What the socket takes now of `data`; `step` says whether all went, or what to wait for.
+    std::size_t write_now(const char* data, std::size_t size, boost::system::error_code& ec, next& step);
+    std::size_t write_gathered_now(std::span<const boost::asio::const_buffer> buffers, std::size_t total,
+                                   boost::system::error_code& ec, next& step);
+    // After WANT_READ: more bytes from the socket (or the EOF noted); after WANT_WRITE: room.
+    boost::asio::awaitable<boost::system::error_code> make_progress(next step);
+
+    boost::asio::ip::tcp::socket& socket_;
+    SSL* ssl_;
+    std::array<char, 4096> input_;  // bytes read from the socket that OpenSSL has not taken yet
+    std::size_t input_begin_ = 0;
+    std::size_t input_end_ = 0;
+    bool input_eof_ = false;
+    int write_errno_ = 0;  // of the BIO's last failed send
+};
+
+}  // namespace common::http

@@ -1,0 +1,311 @@
+#include "common/http/socket_tls_stream.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <algorithm>
+#include <new>
+#include <string>
+
+namespace common::http {
+namespace net = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+constexpr std::size_t gather_limit = 16384;  // one TLS record's worth of plaintext
+
+}  // namespace
+
+// The BIO OpenSSL reads and writes through: reads drain socket_tls_stream's input buffer (empty:
+// "retry", after the EOF: end of stream), writes go to the socket with MSG_NOSIGNAL (a reset peer
+// is EPIPE, not SIGPIPE) and a full socket is "retry".
+struct socket_tls_bio {
+    static socket_tls_stream& stream(BIO* bio) { return *static_cast<socket_tls_stream*>(BIO_get_data(bio)); }
+
+    static int read(BIO* bio, char* out, std::size_t size, std::size_t* done) {
+        auto& s = stream(bio);
+        BIO_clear_retry_flags(bio);
+        *done = 0;
+        if (s.input_begin_ == s.input_end_) {
+            if (!s.input_eof_) BIO_set_retry_read(bio);
+            return 0;
+        }
+        const std::size_t n = std::min(size, s.input_end_ - s.input_begin_);
+        std::memcpy(out, s.input_.data() + s.input_begin_, n);
+        s.input_begin_ += n;
+        if (s.input_begin_ == s.input_end_) s.input_begin_ = s.input_end_ = 0;
+        *done = n;
+        return 1;
+    }
+
+    static int write(BIO* bio, const char* in, std::size_t size, std::size_t* done) {
+        auto& s = stream(bio);
+        BIO_clear_retry_flags(bio);
+        *done = 0;
+        const int fd = s.socket_.is_open() ? s.socket_.native_handle() : -1;
+        if (fd < 0) {
+            s.write_errno_ = EBADF;
+            return 0;
+        }
+        for (;;) {
+            const auto n = ::send(fd, in, size, MSG_NOSIGNAL);
+            if (n >= 0) {
+                *done = static_cast<std::size_t>(n);
+                return 1;
+            }
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                BIO_set_retry_write(bio);
+            } else {
+                s.write_errno_ = errno;
+            }
+            return 0;
+        }
+    }
+
+    static long control(BIO*, int command, long, void*) { return command == BIO_CTRL_FLUSH ? 1 : 0; }
+
+    static int create(BIO* bio) {
+        BIO_set_init(bio, 1);
+        return 1;
+    }
+
+    static const BIO_METHOD* method() {
+        static const BIO_METHOD* const made = [] {
+            BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "socket_tls_stream");
+            if (m == nullptr || BIO_meth_set_read_ex(m, read) != 1 || BIO_meth_set_write_ex(m, write) != 1 ||
+                BIO_meth_set_ctrl(m, control) != 1 || BIO_meth_set_create(m, create) != 1) {
+                throw std::bad_alloc();
+            }
+            return m;
+        }();
+        return made;
+    }
+};
+
+socket_tls_stream::socket_tls_stream(net::ip::tcp::socket& socket, SSL_CTX* context)
+    : socket_(socket), ssl_(SSL_new(context)) {
+    if (ssl_ == nullptr) throw std::bad_alloc();
+    BIO* bio = BIO_new(socket_tls_bio::method());
+    if (bio == nullptr) {
+        SSL_free(ssl_);
+        throw std::bad_alloc();
+    }
+    BIO_set_data(bio, this);
+    SSL_set_bio(ssl_, bio, bio);  // one reference, owned by ssl_
+    error_code ignored;
+    socket_.non_blocking(true, ignored);
+    // SSL_set_mode, spelled out: the macro's C cast trips -Wold-style-cast. Partial writes return
+    // after each record sent; a moving buffer lets a blocked write resume from a copy.
+    SSL_ctrl(ssl_, SSL_CTRL_MODE, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, nullptr);
+    // Read ahead, as nginx does: OpenSSL takes all that is buffered at once, not a record's
+    // 5-byte header first and its body in a second call.
+    SSL_set_read_ahead(ssl_, 1);
+    SSL_set_accept_state(ssl_);
+}
+
+socket_tls_stream::~socket_tls_stream() { SSL_free(ssl_); }  // frees the BIO too
+
+socket_tls_stream::next socket_tls_stream::classify(int result, error_code& ec) const {
+    const int saved_errno = write_errno_;
+    switch (SSL_get_error(ssl_, result)) {
+        case SSL_ERROR_NONE:
+            return next::done;
+        case SSL_ERROR_WANT_READ:
+            return next::wait_read;
+        case SSL_ERROR_WANT_WRITE:
+            return next::wait_write;
+        case SSL_ERROR_ZERO_RETURN:
+            ec = net::error::eof;  // the peer's close_notify
+            return next::failed;
+        case SSL_ERROR_SSL: {
+            const auto e = ERR_get_error();
+            ec = ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING
+                     ? error_code(net::ssl::error::stream_truncated)
+                     : error_code(static_cast<int>(e), net::error::get_ssl_category());
+            return next::failed;
+        }
+        case SSL_ERROR_SYSCALL: {
+            const auto e = ERR_get_error();
+            if (e != 0) {
+                ec = error_code(static_cast<int>(e), net::error::get_ssl_category());
+            } else if (saved_errno != 0) {
+                ec = error_code(saved_errno, boost::system::system_category());
+            } else {
+                ec = net::ssl::error::stream_truncated;
+            }
+            return next::failed;
+        }
+        default:
+            ec = net::ssl::error::unexpected_result;
+            return next::failed;
+    }
+}
+
+net::awaitable<error_code> socket_tls_stream::make_progress(next step) {
+    if (step == next::wait_write) {
+        auto [ec] = co_await socket_.async_wait(net::socket_base::wait_write, use_nothrow);
+        co_return ec;
+    }
+    // WANT_READ after the EOF: OpenSSL wants bytes that will never come.
+    if (input_eof_) co_return error_code(net::ssl::error::stream_truncated);
+    // OpenSSL drains the buffer before it asks for more, so there is room; a zero-length read
+    // would complete at once and spin.
+    if (input_end_ == input_.size()) co_return error_code(net::ssl::error::unexpected_result);
+    const auto space = net::buffer(input_.data() + input_end_, input_.size() - input_end_);
+    auto [ec, n] = co_await socket_.async_read_some(space, use_nothrow);
+    input_end_ += n;
+    if (ec == net::error::eof) {
+        input_eof_ = true;  // OpenSSL decides what an EOF here means (close_notify seen or not)
+        co_return error_code{};
+    }
+    co_return ec;
+}
+
+net::awaitable<error_code> socket_tls_stream::accept() {
+    for (;;) {
+        if (!socket_.is_open()) co_return net::error::bad_descriptor;
+        ERR_clear_error();
+        write_errno_ = 0;
+        const int result = SSL_do_handshake(ssl_);
+        if (result == 1) co_return error_code{};
+        error_code ec;
+        const auto step = classify(result, ec);
+        if (step == next::failed) co_return ec;
+        if (const auto pec = co_await make_progress(step)) co_return pec;
+    }
+}
+
+net::awaitable<std::tuple<error_code, std::size_t>> socket_tls_stream::read_some(net::mutable_buffer buffer) {
+    if (buffer.size() == 0) co_return std::tuple<error_code, std::size_t>{};
+    for (;;) {
+        if (!socket_.is_open()) co_return std::tuple{error_code(net::error::bad_descriptor), std::size_t{0}};
+        ERR_clear_error();
+        write_errno_ = 0;
+        std::size_t n = 0;
+        const int result = SSL_read_ex(ssl_, buffer.data(), buffer.size(), &n);
+        if (result == 1) co_return std::tuple{error_code{}, n};
+        error_code ec;
+        const auto step = classify(result, ec);
+        if (step == next::failed) co_return std::tuple{ec, std::size_t{0}};
+        if (const auto pec = co_await make_progress(step)) co_return std::tuple{pec, std::size_t{0}};
+    }
+}
+
+std::size_t socket_tls_stream::write_now(const char* data, std::size_t size, error_code& ec, next& step) {
+    std::size_t done = 0;
+    step = next::done;
+    while (done < size) {
+        if (!socket_.is_open()) {
+            ec = net::error::bad_descriptor;
+            step = next::failed;
+            return done;
+        }
+        ERR_clear_error();
+        write_errno_ = 0;
+        std::size_t n = 0;
+        const int result = SSL_write_ex(ssl_, data + done, size - done, &n);
+        if (result == 1) {
+            done += n;
+            continue;
+        }
+        step = classify(result, ec);
+        if (step == next::done) step = next::failed;  // no progress and no reason: do not spin
+        return done;
+    }
+    return done;
+}
+
+std::size_t socket_tls_stream::write_gathered_now(std::span<const net::const_buffer> buffers, std::size_t total,
+                                                  error_code& ec, next& step) {
+    // On this thread's stack, not in a coroutine frame: gathering costs no allocation.
+    std::array<char, gather_limit> area;
+    std::size_t at = 0;
+    for (const auto& b : buffers) {
+        std::memcpy(area.data() + at, b.data(), b.size());
+        at += b.size();
+    }
+    return write_now(area.data(), total, ec, step);
+}
+
+net::awaitable<std::tuple<error_code, std::size_t>> socket_tls_stream::write(
+    std::span<const net::const_buffer> buffers) {
+    std::size_t total = 0;
+    for (const auto& b : buffers) total += b.size();
+    error_code ec;
+    next step = next::done;
+    std::size_t done = 0;
+    std::string rest;  // what is left of a gathered write that had to wait
+    const char* data = nullptr;
+    std::size_t size = 0;
+    if (buffers.size() == 1 || total > gather_limit) {
+        // One buffer goes from where it lies; a large sequence one buffer after the other.
+        std::size_t before = 0;
+        for (const auto& b : buffers) {
+            const auto* p = static_cast<const char*>(b.data());
+            std::size_t written = 0;
+            while (written < b.size()) {
+                written += write_now(p + written, b.size() - written, ec, step);
+                if (step == next::done) break;
+                if (step == next::failed) co_return std::tuple{ec, before + written};
+                if (const auto pec = co_await make_progress(step)) co_return std::tuple{pec, before + written};
+            }
+            before += b.size();
+        }
+        co_return std::tuple{error_code{}, total};
+    }
+    done = write_gathered_now(buffers, total, ec, step);
+    if (step == next::done) co_return std::tuple{error_code{}, total};
+    if (step == next::failed) co_return std::tuple{ec, done};
+    // The socket is full: the rest continues from a copy this frame owns (OpenSSL may hold a
+    // record of it already; a moving write buffer with the same bytes is allowed).
+    rest.reserve(total - done);
+    std::size_t skip = done;
+    for (const auto& b : buffers) {
+        const auto* p = static_cast<const char*>(b.data());
+        if (skip >= b.size()) {
+            skip -= b.size();
+            continue;
+        }
+        rest.append(p + skip, b.size() - skip);
+        skip = 0;
+    }
+    data = rest.data();
+    size = rest.size();
+    std::size_t written = 0;
+    for (;;) {
+        if (const auto pec = co_await make_progress(step)) co_return std::tuple{pec, done + written};
+        written += write_now(data + written, size - written, ec, step);
+        if (step == next::done) co_return std::tuple{error_code{}, total};
+        if (step == next::failed) co_return std::tuple{ec, done + written};
+    }
+}
+
+net::awaitable<error_code> socket_tls_stream::shutdown() {
+    for (;;) {
+        if (!socket_.is_open()) co_return net::error::bad_descriptor;
+        ERR_clear_error();
+        write_errno_ = 0;
+        const int result = SSL_shutdown(ssl_);
+        if (result >= 0) co_return error_code{};  // 1: both sides done; 0: ours sent
+        error_code ec;
+        const auto step = classify(result, ec);
+        if (step == next::failed || step == next::done) co_return ec;
+        if (const auto pec = co_await make_progress(step)) co_return pec;
+    }
+}
+
+}  // namespace common::http
