@@ -175,19 +175,21 @@ net::awaitable<error_code> socket_tls_stream::make_progress(next step) {
     co_return ec;
 }
 
-net::awaitable<error_code> socket_tls_stream::accept() {
+net::awaitable<error_code> socket_tls_stream::drive(int (*call)(SSL*), int done_from) {
     for (;;) {
         if (!socket_.is_open()) co_return net::error::bad_descriptor;
         ERR_clear_error();
         write_errno_ = 0;
-        const int result = SSL_do_handshake(ssl_);
-        if (result == 1) co_return error_code{};
+        const int result = call(ssl_);
+        if (result >= done_from) co_return error_code{};
         error_code ec;
         const auto step = classify(result, ec);
-        if (step == next::failed) co_return ec;
+        if (step == next::failed || step == next::done) co_return ec;
         if (const auto pec = co_await make_progress(step)) co_return pec;
     }
 }
+
+net::awaitable<error_code> socket_tls_stream::accept() { return drive(SSL_do_handshake, 1); }
 
 net::awaitable<std::tuple<error_code, std::size_t>> socket_tls_stream::read_some(net::mutable_buffer buffer) {
     if (buffer.size() == 0) co_return std::tuple<error_code, std::size_t>{};
@@ -294,18 +296,7 @@ net::awaitable<std::tuple<error_code, std::size_t>> socket_tls_stream::write(
     }
 }
 
-net::awaitable<error_code> socket_tls_stream::shutdown() {
-    for (;;) {
-        if (!socket_.is_open()) co_return net::error::bad_descriptor;
-        ERR_clear_error();
-        write_errno_ = 0;
-        const int result = SSL_shutdown(ssl_);
-        if (result >= 0) co_return error_code{};  // 1: both sides done; 0: ours sent
-        error_code ec;
-        const auto step = classify(result, ec);
-        if (step == next::failed || step == next::done) co_return ec;
-        if (const auto pec = co_await make_progress(step)) co_return pec;
-    }
-}
+// SSL_shutdown: 1 when both close_notify are done, 0 once ours is sent (enough here).
+net::awaitable<error_code> socket_tls_stream::shutdown() { return drive(SSL_shutdown, 0); }
 
 }  // namespace common::http

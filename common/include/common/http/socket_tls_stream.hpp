@@ -62,6 +62,8 @@ private:
     std::size_t write_now(const char* data, std::size_t size, boost::system::error_code& ec, next& step);
     std::size_t write_gathered_now(std::span<const boost::asio::const_buffer> buffers, std::size_t total,
                                    boost::system::error_code& ec, next& step);
+    // Calls `call` (SSL_do_handshake, SSL_shutdown) until it returns `done_from` or more.
+    boost::asio::awaitable<boost::system::error_code> drive(int (*call)(SSL*), int done_from);
     // After WANT_READ: more bytes from the socket (or the EOF noted); after WANT_WRITE: room.
     boost::asio::awaitable<boost::system::error_code> make_progress(next step);
 
