@@ -76,11 +76,13 @@ bool tree_watch::watch(std::string_view root_prefix, std::string_view relative_p
     }
     path_.assign(root_prefix).append(relative_path);
     const int wd = ::inotify_add_watch(fd_, path_.c_str(), file_events);
-    return wd >= 0;
+    if (wd < 0) return false;
+    active_ = true;
+    return true;
 }
 
 bool tree_watch::changed() {
-    if (fd_ < 0) return false;
+    if (!active_) return false;
     alignas(inotify_event) std::array<char, 4096> events;
     for (;;) {
         const auto n = ::read(fd_, events.data(), events.size());
@@ -95,6 +97,7 @@ void tree_watch::reset() {
     if (fd_ >= 0) ::close(fd_);  // removes every watch and discards queued events
     fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     directories_.clear();
+    active_ = false;
 }
 
 }  // namespace cms_mock

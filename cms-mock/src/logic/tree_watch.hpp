@@ -29,7 +29,7 @@ public:
     bool watch(std::string_view root_prefix, std::string_view relative_path);
 
     // True when something watched may have changed since the last call or reset(); false
-    // without a system call while nothing is watched.
+    // without a system call while no file is watched.
     bool changed();
 
     // Drops every watch (a new inotify descriptor in place of the old one).
@@ -39,6 +39,7 @@ private:
     bool watch_directory(const std::string& directory);
 
     int fd_ = -1;
+    bool active_ = false;                          // a file is watched (since the last reset())
     std::unordered_set<std::string> directories_;  // watched since the last reset()
     std::string path_;                             // scratch
 };
