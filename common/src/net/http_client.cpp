@@ -1,19 +1,22 @@
 #include "common/net/http_client.hpp"
 
+#include "client_deadline.hpp"
 #include "response_reader.hpp"
 
 #include "common/auth/auth_header.hpp"
+#include "common/http/socket_tls_stream.hpp"
 #include "common/net/tls_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/read_size.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/url/parse.hpp>
 
@@ -54,9 +57,10 @@ struct exchange_end {
 }  // namespace
 
 struct client_session::connection {
-    explicit connection(asio::any_io_executor ex) : lowest(std::move(ex)) {}
-    beast::tcp_stream lowest;
-    std::optional<asio::ssl::stream<beast::tcp_stream&>> tls;
+    explicit connection(const asio::any_io_executor& ex) : socket(ex), deadline(ex, socket) {}
+    tcp::socket socket;
+    detail::client_deadline deadline;
+    std::optional<common::http::socket_tls_stream> tls;  // destroyed first: OpenSSL's BIO writes to `socket`
     // What a later request must match to reuse it: scheme, host, port, source address, context.
     std::string scheme, host, local_address;
     std::uint16_t port = 0;
@@ -82,9 +86,15 @@ struct client_session::connection {
     // invalidating its session, which may still be offered on a new connection.
     void drop() {
         if (tls) SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+        deadline.expires_never();
         boost::system::error_code ignored;
-        lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        lowest.close();
+        socket.shutdown(tcp::socket::shutdown_both, ignored);
+        socket.close(ignored);
+    }
+
+    // What an operation's error means once the deadline closed the socket under it.
+    boost::system::error_code timed(boost::system::error_code ec) const {
+        return ec && deadline.fired() ? boost::system::error_code(beast::error::timeout) : ec;
     }
 };
 
@@ -167,10 +177,14 @@ std::string format_request(const fetch_request& req, bool keep_alive) {
 
 namespace {
 
+using tls_stream = common::http::socket_tls_stream;
+
+// `stream` is conn.socket or *conn.tls.
 template <class Stream>
-asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const SSL* ssl, const fetch_request& req,
+asio::awaitable<void> exchange(Stream& stream, client_session::connection& conn, const fetch_request& req,
                                const fetch_limits& limits, const body_sink& sink, bool keep_alive,
                                fetch_result& out, exchange_end& end) {
+    constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
     for (const auto& h : req.headers) {
         if (auth::has_forbidden_header_chars(h.name) || auth::has_forbidden_header_chars(h.value)) {
             out.error = fetch_error::write;
@@ -180,24 +194,29 @@ asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const 
     }
     const std::string wire = format_request(req, keep_alive);
 
-    lowest.expires_after(limits.response_timeout);
+    conn.deadline.expires_after(limits.response_timeout);
     const auto sent_at = clock_type::now();
     boost::system::error_code wec;
-    std::size_t sent = 0;
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    if constexpr (is_tls) {
+        // One SSL_write and, as a rule, one send; waits only when the socket buffer is full.
+        const asio::const_buffer whole = asio::buffer(wire);
+        auto [tec, tn] = co_await stream.write(std::span(&whole, 1));
+        wec = conn.timed(tec);
+    } else {
         // A plain connection takes a request of a few hundred bytes in one non-blocking send (the
-        // same send the asynchronous write would start with), without a composed operation, a
-        // timer armed and cancelled and a trip through the scheduler; only what the socket buffer
-        // refuses is written asynchronously.
-        auto& socket = lowest.socket();
-        if (!socket.non_blocking()) socket.non_blocking(true, wec);
-        if (!wec) sent = socket.write_some(asio::buffer(wire), wec);
+        // same send the asynchronous write would start with), without a composed operation and a
+        // trip through the scheduler; only what the socket buffer refuses is written
+        // asynchronously.
+        std::size_t sent = 0;
+        if (!stream.non_blocking()) stream.non_blocking(true, wec);
+        if (!wec) sent = stream.write_some(asio::buffer(wire), wec);
         if (wec == asio::error::would_block || wec == asio::error::try_again) wec = {};
+        if (!wec && sent < wire.size()) {
+            auto [aec, an] = co_await asio::async_write(stream, asio::buffer(wire) + sent, use_nothrow);
+            wec = conn.timed(aec);
+        }
     }
-    if (!wec && sent < wire.size()) {
-        auto [aec, an] = co_await asio::async_write(stream, asio::buffer(wire) + sent, use_nothrow);
-        wec = aec;
-    }
+    wec = conn.timed(wec);
     if (wec) {
         end.nothing_received = true;
         out.error = wec == beast::error::timeout ? fetch_error::response_timeout : fetch_error::write;
@@ -236,14 +255,21 @@ asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const 
             if (!ec && used > 0) continue;
             ec = {};
         }
-        if (header_done) lowest.expires_after(limits.body_idle_timeout);
+        if (header_done) conn.deadline.expires_after(limits.body_idle_timeout);
         const std::size_t room = beast::read_size(buffer, 65536);
         if (room == 0) {
             ec = http::error::buffer_overflow;
             break;
         }
         const auto space = buffer.prepare(room);
-        auto [rec, rn] = co_await stream.async_read_some(space, use_nothrow);
+        boost::system::error_code rec;
+        std::size_t rn = 0;
+        if constexpr (is_tls) {
+            std::tie(rec, rn) = co_await stream.read_some(space);
+        } else {
+            std::tie(rec, rn) = co_await stream.async_read_some(space, use_nothrow);
+        }
+        rec = conn.timed(rec);
         buffer.commit(rn);
         if (rec == asio::error::eof) {
             // The end of the stream completes a body read until then; any other message is cut.
@@ -263,13 +289,13 @@ asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest, const 
         out.headers.clear();
         const auto hec = ec;
         out.error = hec == beast::error::timeout ? fetch_error::response_timeout : fetch_error::bad_response;
-        if (ssl != nullptr && hec.category() == asio::error::get_ssl_category() &&
+        if (conn.tls && hec.category() == asio::error::get_ssl_category() &&
             hec != asio::ssl::error::stream_truncated) {
             // TLS 1.3 servers check a client certificate after the client's handshake is over,
             // so a refusal arrives as an alert in place of the response.
             out.error = fetch_error::tls;
             out.detail = "TLS alert from " + out.peer + " after the handshake: " +
-                         tls::describe_handshake_error(ssl, hec);
+                         tls::describe_handshake_error(conn.tls->native_handle(), hec);
             co_return;
         }
         if (hec == http::error::end_of_stream || hec == asio::error::connection_reset ||
@@ -390,8 +416,8 @@ asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
     const tls::tls_config& tls_settings, SSL_SESSION* offered, fetch_result& out) {
     const auto started = clock_type::now();
     auto conn = std::make_unique<client_session::connection>(ex);
-    auto& lowest = conn->lowest;
-    lowest.expires_after(limits.connect_timeout);
+    auto& socket = conn->socket;
+    conn->deadline.expires_after(limits.connect_timeout);
     // Asio resolves on a private thread (getaddrinfo, then a wake-up of this one) even for an IP
     // literal, which needs no lookup: a thread hop, futex and eventfd churn on every connection.
     std::vector<tcp::endpoint> endpoints;
@@ -413,7 +439,10 @@ asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
     boost::system::error_code cec;
     tcp::endpoint ep;
     if (!req.local_address) {
-        std::tie(cec, ep) = co_await lowest.async_connect(endpoints, use_nothrow);
+        // The deadline closes the socket of the attempt it interrupts; no further address is tried.
+        const auto until_deadline = [&deadline = conn->deadline](const boost::system::error_code&,
+                                                                 const tcp::endpoint&) { return !deadline.fired(); };
+        std::tie(cec, ep) = co_await asio::async_connect(socket, endpoints, until_deadline, use_nothrow);
     } else {
         // Bind first, then connect to one endpoint: a range connect would close the bound socket.
         auto local = asio::ip::make_address(*req.local_address, cec);
@@ -426,13 +455,13 @@ asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
             }
         }
         if (!cec && !found) cec = asio::error::address_family_not_supported;
-        if (!cec) lowest.socket().open(ep.protocol(), cec);
+        if (!cec) socket.open(ep.protocol(), cec);
         if (!cec) {
             // Linux: take the source port at connect time, so ports are shared across destinations.
             using bind_no_port = asio::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>;
             boost::system::error_code ignored;
-            lowest.socket().set_option(bind_no_port(true), ignored);
-            lowest.socket().bind(tcp::endpoint(local, 0), cec);
+            socket.set_option(bind_no_port(true), ignored);
+            socket.bind(tcp::endpoint(local, 0), cec);
         }
         if (cec) {
             out.error = fetch_error::connect;
@@ -440,8 +469,9 @@ asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
                          cec.message();
             co_return nullptr;
         }
-        std::tie(cec) = co_await lowest.async_connect(ep, use_nothrow);
+        std::tie(cec) = co_await socket.async_connect(ep, use_nothrow);
     }
+    cec = conn->timed(cec);
     out.timings.connect = since(started);
     if (cec) {
         out.error = cec == beast::error::timeout ? fetch_error::connect_timeout : fetch_error::connect;
@@ -450,11 +480,11 @@ asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
     }
     conn->peer = out.peer = ep.address().to_string() + ":" + std::to_string(ep.port());
     boost::system::error_code nd_ec;
-    lowest.socket().set_option(tcp::no_delay(true), nd_ec);
+    socket.set_option(tcp::no_delay(true), nd_ec);
     if (!tls) co_return conn;
 
-    auto& stream = conn->tls.emplace(lowest, *tls);
-    if (auto err = tls::prepare_client_stream(stream, req.url.host, tls_settings)) {
+    auto& stream = conn->tls.emplace(socket, tls->native_handle(), common::http::socket_tls_stream::role::client);
+    if (auto err = tls::prepare_client_stream(stream.native_handle(), req.url.host, tls_settings)) {
         out.error = fetch_error::tls;
         out.detail = err->message;
         conn->drop();
@@ -462,12 +492,12 @@ asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
     }
     if (offered != nullptr && SSL_set_session(stream.native_handle(), offered) == 1) out.tls_session_offered = true;
     const auto tls_started = clock_type::now();
-    lowest.expires_after(limits.tls_timeout);
-    auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_nothrow);
+    conn->deadline.expires_after(limits.tls_timeout);
+    const auto hec = conn->timed(co_await stream.connect());
     out.timings.tls = since(tls_started);
     if (hec) {
         out.error = hec == beast::error::timeout ? fetch_error::tls_timeout : fetch_error::tls;
-        out.detail = "TLS handshake with " + out.peer + ": " + tls::describe_handshake_error(stream, hec);
+        out.detail = "TLS handshake with " + out.peer + ": " + tls::describe_handshake_error(stream.native_handle(), hec);
         conn->drop();
         co_return nullptr;
     }
@@ -486,8 +516,8 @@ asio::awaitable<void> close_connection(client_session::connection& conn, bool po
         // instead of a read and a wait for the server's answer on every connection.
         SSL* ssl = conn.tls->native_handle();
         SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
-        conn.lowest.expires_after(std::chrono::seconds(2));
-        co_await conn.tls->async_shutdown(use_nothrow);
+        conn.deadline.expires_after(std::chrono::seconds(2));
+        co_await conn.tls->shutdown();
     }
     conn.drop();
 }
@@ -532,10 +562,9 @@ asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, const fetch_reques
             }
         }
         if (conn->tls) {
-            co_await exchange(*conn->tls, conn->lowest, conn->tls->native_handle(), req, limits, sink, keep_alive, out,
-                              end);
+            co_await exchange(*conn->tls, *conn, req, limits, sink, keep_alive, out, end);
         } else {
-            co_await exchange(conn->lowest, conn->lowest, nullptr, req, limits, sink, keep_alive, out, end);
+            co_await exchange(conn->socket, *conn, req, limits, sink, keep_alive, out, end);
         }
         // The server may have closed the idle connection just before we used it: once, on a new
         // connection, as long as no part of a response was seen.
@@ -546,6 +575,7 @@ asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, const fetch_reques
         out = fetch_result{};
         end = exchange_end{};
     }
+    conn->deadline.expires_never();  // an idle connection waits for its next request without a limit
     // After the response, so that a TLS 1.3 server's tickets have been read.
     if (!reused && resumption && out.ok()) {
         session_access::remember_tls_session(*session, session_key, conn->tls->native_handle());

@@ -96,7 +96,7 @@ struct socket_tls_bio {
     }
 };
 
-socket_tls_stream::socket_tls_stream(net::ip::tcp::socket& socket, SSL_CTX* context)
+socket_tls_stream::socket_tls_stream(net::ip::tcp::socket& socket, SSL_CTX* context, role side)
     : socket_(socket), ssl_(SSL_new(context)) {
     if (ssl_ == nullptr) throw std::bad_alloc();
     BIO* bio = BIO_new(socket_tls_bio::method());
@@ -114,7 +114,11 @@ socket_tls_stream::socket_tls_stream(net::ip::tcp::socket& socket, SSL_CTX* cont
     // Read ahead, as nginx does: OpenSSL takes all that is buffered at once, not a record's
     // 5-byte header first and its body in a second call.
     SSL_set_read_ahead(ssl_, 1);
-    SSL_set_accept_state(ssl_);
+    if (side == role::server) {
+        SSL_set_accept_state(ssl_);
+    } else {
+        SSL_set_connect_state(ssl_);
+    }
 }
 
 socket_tls_stream::~socket_tls_stream() { SSL_free(ssl_); }  // frees the BIO too
@@ -190,6 +194,8 @@ net::awaitable<error_code> socket_tls_stream::drive(int (*call)(SSL*), int done_
 }
 
 net::awaitable<error_code> socket_tls_stream::accept() { return drive(SSL_do_handshake, 1); }
+
+net::awaitable<error_code> socket_tls_stream::connect() { return drive(SSL_do_handshake, 1); }
 
 net::awaitable<std::tuple<error_code, std::size_t>> socket_tls_stream::read_some(net::mutable_buffer buffer) {
     if (buffer.size() == 0) co_return std::tuple<error_code, std::size_t>{};
