@@ -1,8 +1,13 @@
-// The client's four time limits, each against a peer that stops in that phase, plain and TLS:
-// connect (a listener whose accept queue is full drops the SYN), TLS handshake (a TCP server that
-// never speaks), response header and body gap (Python's ssl module as the TLS server, which
-// completes the handshake and then goes quiet). A limit must end the fetch with its own error,
-// close to the limit, and must not close a kept-alive connection that waits for its next request.
+// The client against peers that are not our own code.
+//
+// Time limits, each against a peer that stops in that phase, plain and TLS: connect (a listener
+// whose accept queue is full drops the SYN), TLS handshake (a TCP server that never speaks),
+// response header and body gap (Python's ssl module as the TLS server, which completes the
+// handshake and then goes quiet). A limit must end the fetch with its own error, close to the
+// limit, and must not close a kept-alive connection that waits for its next request.
+//
+// TLS connection objects are reused after SSL_clear: nothing of one connection (the server name
+// checked, a session to resume) may carry over to the next.
 #include "common/net/dev_ca.hpp"
 #include "common/net/http_client.hpp"
 #include "common/net/tls_context.hpp"
@@ -21,10 +26,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <ostream>
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
@@ -58,14 +65,18 @@ struct timeouts_fixture {
     net::ssl::context client_tls = take(common::tls::make_client_context(client_settings));
     net::io_context ioc;
 
-    // The Python peer in `mode`, over TLS or not; returns it with its port read from its first line.
-    std::pair<test_support::child_process, unsigned short> start_peer(const std::string& mode, bool tls) {
+    // The Python peer in `mode`, over TLS or not (with `cert`/`key`, or the default server pair);
+    // returns it with its port read from its first line.
+    std::pair<test_support::child_process, unsigned short> start_peer(const std::string& mode, bool tls,
+                                                                      std::filesystem::path cert = {},
+                                                                      std::filesystem::path key = {}) {
         const auto script = std::filesystem::path(__FILE__).parent_path() / "stalling_server.py";
         test_support::process_options opts;
         opts.argv = {"python3", script.string(), mode};
         if (tls) {
-            opts.argv.insert(opts.argv.end(), {"--cert", server_files.cert_file.string(), "--key",
-                                               server_files.key_file.string()});
+            if (cert.empty()) cert = server_files.cert_file;
+            if (key.empty()) key = server_files.key_file;
+            opts.argv.insert(opts.argv.end(), {"--cert", cert.string(), "--key", key.string()});
         }
         test_support::child_process peer(std::move(opts));
         const auto line = peer.wait_for_line("port ", 10s);
@@ -203,6 +214,65 @@ BOOST_AUTO_TEST_CASE(limits_do_not_close_a_kept_alive_connection_between_request
             BOOST_TEST(peer.stdout_text().find("accepted 2") == std::string::npos);
         }
     }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(http_client_tls_reuse, timeouts_fixture)
+
+BOOST_AUTO_TEST_CASE(each_connection_checks_its_own_host) {
+    // Two servers, one with a certificate for the name localhost only, one for 127.0.0.1 only,
+    // fetched in turn on this thread, so each connection object checked the other server's name
+    // before. A check left over from the last connection would refuse the next server.
+    const auto now = std::chrono::system_clock::now();
+    auto start_with = [&](const std::string& stem, std::vector<std::string> names, std::vector<std::string> ips) {
+        const auto leaf = take(ca.issue_leaf(names, ips, now - std::chrono::hours(1), now + std::chrono::hours(24)));
+        std::ofstream(dir / (stem + ".pem")) << leaf.cert_pem;
+        std::ofstream(dir / (stem + ".key")) << leaf.key_pem;
+        return start_peer("keep-alive", true, dir / (stem + ".pem"), dir / (stem + ".key"));
+    };
+    auto [name_peer, name_port] = start_with("name-only", {"localhost"}, {});
+    auto [ip_peer, ip_port] = start_with("ip-only", {}, {"127.0.0.1"});
+    const auto by_name = "https://localhost:" + std::to_string(name_port) + "/a.cfg";
+    const auto by_ip = "https://127.0.0.1:" + std::to_string(ip_port) + "/a.cfg";
+    std::chrono::milliseconds took{};
+    for (int i = 0; i < 3; ++i) {
+        const auto named = run_fetch(by_name, generous(), took);
+        BOOST_TEST(named.ok(), named.detail);
+        const auto numbered = run_fetch(by_ip, generous(), took);
+        BOOST_TEST(numbered.ok(), numbered.detail);
+    }
+    // Each certificate is still refused for the other kind of name.
+    const auto refused = run_fetch("https://127.0.0.1:" + std::to_string(name_port) + "/a.cfg", generous(), took);
+    BOOST_TEST(refused.error == fetch_error::tls);
+    BOOST_TEST(refused.detail.find("IP address mismatch") != std::string::npos, refused.detail);
+    const auto refused_name = run_fetch("https://localhost:" + std::to_string(ip_port) + "/a.cfg", generous(), took);
+    BOOST_TEST(refused_name.error == fetch_error::tls);
+    BOOST_TEST(refused_name.detail.find("hostname mismatch") != std::string::npos, refused_name.detail);
+}
+
+BOOST_AUTO_TEST_CASE(a_session_is_offered_only_when_resumption_is_on) {
+    auto [peer, port] = start_peer("keep-alive", true);
+    const auto url = "https://127.0.0.1:" + std::to_string(port) + "/a.cfg";
+    std::chrono::milliseconds took{};
+    for (int i = 0; i < 3; ++i) {
+        const auto r = run_fetch(url, generous(), took);
+        BOOST_TEST_REQUIRE(r.ok());
+        BOOST_TEST(!r.tls_session_offered);
+        BOOST_TEST(!r.tls_resumed);
+    }
+    // The same server resumes when asked, so the checks above could have failed.
+    common::net::connection_options options;
+    options.tls_resumption = true;
+    common::net::client_session session(options);
+    BOOST_TEST_REQUIRE(run_fetch(url, generous(), took, &session).ok());
+    const auto second = run_fetch(url, generous(), took, &session);
+    BOOST_TEST_REQUIRE(second.ok());
+    BOOST_TEST(second.tls_session_offered);
+    BOOST_TEST(second.tls_resumed);
+    const auto third = run_fetch(url, generous(), took);
+    BOOST_TEST(!third.tls_session_offered);
+    BOOST_TEST(!third.tls_resumed);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
