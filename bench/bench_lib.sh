@@ -200,6 +200,8 @@ h2load_result() {
   [[ -n $secs && -n $succeeded ]] || die "h2load ($key): unreadable output: $(tail -5 "$out")"
 }
 
+# median_of VALUE...: the middle value (the lower of the two middle ones for an even count).
+median_of() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
 # verdict VALUE OP GOAL: PASS when VALUE OP GOAL holds, OP being >= or <.
 verdict() { awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN {

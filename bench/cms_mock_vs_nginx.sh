@@ -13,11 +13,17 @@
 #         the same header file against the unauthenticated server (which ignores the header), so
 #         both runs cost the client the same; the server's CPU per request is printed for both')
 #
+# Parts 3 and 4b, the ratios a busy host moves most, run in rounds (--rounds, default 3): each
+# round runs every server/client pair of the part once, in turn, and a ratio is the median of the
+# rounds' ratios (each taken within its round), so a slow spell of the host hits both sides of a
+# ratio instead of one. Rates are shown per round and as medians.
+#
 # Prints each figure, the cms-mock/nginx ratios and the goals with PASS/FAIL. Missing a goal does
 # not fail the run (exit 0); a server that does not start, or a load generator that fails, does.
 #
-# Usage: bench/cms_mock_vs_nginx.sh [--duration SECONDS] [--cms-mock PATH] [--nodelay-shim] [--record]
-#   --duration S   seconds per run (1..10, default 10); the whole script takes about 12 runs of S
+# Usage: bench/cms_mock_vs_nginx.sh [--duration SECONDS] [--rounds R] [--cms-mock PATH] [--nodelay-shim] [--record]
+#   --duration S   seconds per run (1..10, default 10); the whole script takes about 6 + 6 R runs of S
+#   --rounds R     rounds of parts 3 and 4b (1..5, default 3)
 #   --cms-mock P   the binary (default build-bench/cms-mock/cms-mock; build it in Release:
 #                  APL_BUILD_DIR=build-bench scripts/build.sh -DCMAKE_BUILD_TYPE=Release)
 #   --nodelay-shim diagnostic: run cms-mock with bench/nodelay_shim.c preloaded, which sets
@@ -30,6 +36,7 @@ set -euo pipefail
 # shellcheck source=bench/bench_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 duration=10
+rounds=3
 record=0
 shim=0
 conns=64
@@ -38,6 +45,7 @@ h2load_conns=16
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --cms-mock) cms_mock=$2; shift 2 ;;
     --record) record=1; shift ;;
     --nodelay-shim) shim=1; shift ;;
@@ -47,6 +55,9 @@ while [[ $# -gt 0 ]]; do
 done
 if ! [[ $duration =~ ^[0-9]+$ ]] || (( duration < 1 || duration > 10 )); then
   echo "--duration must be 1..10 seconds" >&2; exit 2
+fi
+if ! [[ $rounds =~ ^[0-9]+$ ]] || (( rounds < 1 || rounds > 5 )); then
+  echo "--rounds must be 1..5" >&2; exit 2
 fi
 
 ensure_packages nginx wrk nghttp2-client openssl util-linux python3 curl
@@ -171,13 +182,29 @@ run_wrk cms-mock.http 200 "$cms_plain_http$path"
 echo "2. keep-alive HTTPS (wrk -t1 -c$conns)"
 run_wrk nginx.https 200 "$nginx_https$path"
 run_wrk cms-mock.https 200 "$cms_plain_https$path"
-echo "3. new TLS connection per request"
-run_wrk nginx.tls-close.wrk 200 "$nginx_https$path" -H 'Connection: close'
-run_wrk cms-mock.tls-close.wrk 200 "$cms_plain_https$path" -H 'Connection: close'
-n=$(h2load_count "$nginx_https$path")
-run_h2load nginx.tls-close.h2load "$nginx_https$path" "$n"
-n=$(h2load_count "$cms_plain_https$path")
-run_h2load cms-mock.tls-close.h2load "$cms_plain_https$path" "$n"
+# take_median KEY: rps/ok[KEY] = the medians of the rounds KEY.r1 .. KEY.rR, listed as KEY.
+take_median() {
+  local key=$1 r rates=() oks=()
+  for ((r = 1; r <= rounds; r++)); do rates+=("${rps[$key.r$r]}"); oks+=("${ok[$key.r$r]}"); done
+  rps[$key]=$(median_of "${rates[@]}")
+  ok[$key]=$(median_of "${oks[@]}")
+  p50[$key]="-"; p99[$key]="-"; errs[$key]="median of $rounds rounds"
+  order+=("$key")
+  printf '  %-28s %10s req/s  (median of %s rounds: %s)\n' "$key" "${rps[$key]}" "$rounds" "${rates[*]}"
+}
+
+echo "3. new TLS connection per request ($rounds rounds)"
+n_nginx=$(h2load_count "$nginx_https$path")
+n_cms=$(h2load_count "$cms_plain_https$path")
+for ((round = 1; round <= rounds; round++)); do
+  run_wrk nginx.tls-close.wrk.r$round 200 "$nginx_https$path" -H 'Connection: close'
+  run_wrk cms-mock.tls-close.wrk.r$round 200 "$cms_plain_https$path" -H 'Connection: close'
+  run_h2load nginx.tls-close.h2load.r$round "$nginx_https$path" "$n_nginx"
+  run_h2load cms-mock.tls-close.h2load.r$round "$cms_plain_https$path" "$n_cms"
+done
+for key in nginx.tls-close.wrk cms-mock.tls-close.wrk nginx.tls-close.h2load cms-mock.tls-close.h2load; do
+  take_median "$key"
+done
 echo "4. Digest on vs off, cms-mock, keep-alive HTTP"
 run_wrk cms-mock.digest.401 any "$cms_digest_http$path"
 # The Lua client against the unauthenticated instance, with a short header file: its rate sizes the
@@ -186,54 +213,75 @@ python3 "$bench/digest_headers.py" --url "$cms_digest_http$path" --count 1000 \
   --out "$work/digest-baseline.txt" || die "digest_headers.py failed"
 BENCH_DIGEST_FILE=$work/digest-baseline.txt run_wrk cms-mock.lua.noauth 200 "$cms_plain_http$path"
 count=$(awk -v r="${rps[cms-mock.lua.noauth]}" -v d="$duration" 'BEGIN { printf "%d", r * d * 1.25 + 20000 }')
-python3 "$bench/digest_headers.py" --url "$cms_digest_http$path" --count "$count" --nonces 16 \
-  --out "$work/digest.txt" || die "digest_headers.py failed"
 # The baseline again with the Digest run's own header file: the client's work per request is then
 # the same in both runs (built per request from a short file, it was not: ~9 vs ~16 us of wrk CPU).
 # Each run also reads its server's CPU time (utime + stime, 100 ticks/s): the rate a saturated
-# server loses to Digest, whatever the client does.
+# server loses to Digest, whatever the client does. Every round has a header file of its own
+# (fresh nonces: the server refuses a nonce count it has seen).
 server_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-t0=$(server_ticks "$cms_plain_pid")
-BENCH_DIGEST_FILE=$work/digest.txt run_wrk cms-mock.lua.noauth.same 200 "$cms_plain_http$path"
-t1=$(server_ticks "$cms_plain_pid")
-u0=$(server_ticks "$cms_digest_pid")
-BENCH_DIGEST_FILE=$work/digest.txt run_wrk cms-mock.lua.digest 200 "$cms_digest_http$path"
-u1=$(server_ticks "$cms_digest_pid")
 us_per() { awk -v t="$1" -v r="$2" -v d="$duration" 'BEGIN { printf "%.2f", t * 10000 / (r * d) }'; }
-cpu_noauth=$(us_per $((t1 - t0)) "${rps[cms-mock.lua.noauth.same]}")
-cpu_digest=$(us_per $((u1 - u0)) "${rps[cms-mock.lua.digest]}")
+cpu_noauth_rounds=() cpu_digest_rounds=()
+for ((round = 1; round <= rounds; round++)); do
+  python3 "$bench/digest_headers.py" --url "$cms_digest_http$path" --count "$count" --nonces 16 \
+    --out "$work/digest.txt" || die "digest_headers.py failed"
+  t0=$(server_ticks "$cms_plain_pid")
+  BENCH_DIGEST_FILE=$work/digest.txt run_wrk cms-mock.lua.noauth.same.r$round 200 "$cms_plain_http$path"
+  t1=$(server_ticks "$cms_plain_pid")
+  u0=$(server_ticks "$cms_digest_pid")
+  BENCH_DIGEST_FILE=$work/digest.txt run_wrk cms-mock.lua.digest.r$round 200 "$cms_digest_http$path"
+  u1=$(server_ticks "$cms_digest_pid")
+  cpu_noauth_rounds+=("$(us_per $((t1 - t0)) "${rps[cms-mock.lua.noauth.same.r$round]}")")
+  cpu_digest_rounds+=("$(us_per $((u1 - u0)) "${rps[cms-mock.lua.digest.r$round]}")")
+  [[ -z ${note[cms-mock.lua.digest.r$round]:-} ]] || note[cms-mock.lua.digest]=${note[cms-mock.lua.digest.r$round]}
+done
+take_median cms-mock.lua.noauth.same
+take_median cms-mock.lua.digest
+cpu_noauth=$(median_of "${cpu_noauth_rounds[@]}")
+cpu_digest=$(median_of "${cpu_digest_rounds[@]}")
 
 # ---- ratios and goals -----------------------------------------------------------------------------
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'; }
 
 r_http=$(ratio "${rps[cms-mock.http]}" "${rps[nginx.http]}")
 r_https=$(ratio "${rps[cms-mock.https]}" "${rps[nginx.https]}")
-r_close_wrk=$(ratio "${rps[cms-mock.tls-close.wrk]}" "${rps[nginx.tls-close.wrk]}")
-r_close_h2=$(ratio "${rps[cms-mock.tls-close.h2load]}" "${rps[nginx.tls-close.h2load]}")
+# Per round, then the median: the best client on each server, and each client alone.
+close_rounds=() wrk_rounds=() h2_rounds=() cost_rounds=() cpu_cost_rounds=()
+for ((round = 1; round <= rounds; round++)); do
+  best_cms=$(max "${rps[cms-mock.tls-close.wrk.r$round]}" "${rps[cms-mock.tls-close.h2load.r$round]}")
+  best_nginx=$(max "${rps[nginx.tls-close.wrk.r$round]}" "${rps[nginx.tls-close.h2load.r$round]}")
+  close_rounds+=("$(ratio "$best_cms" "$best_nginx")")
+  wrk_rounds+=("$(ratio "${rps[cms-mock.tls-close.wrk.r$round]}" "${rps[nginx.tls-close.wrk.r$round]}")")
+  h2_rounds+=("$(ratio "${rps[cms-mock.tls-close.h2load.r$round]}" "${rps[nginx.tls-close.h2load.r$round]}")")
+  cost_rounds+=("$(awk -v d="${ok[cms-mock.lua.digest.r$round]}" -v b="${ok[cms-mock.lua.noauth.same.r$round]}" \
+    'BEGIN { printf "%.1f", 100 * (1 - d / b) }')")
+  cpu_cost_rounds+=("$(awk -v a="${cpu_noauth_rounds[round - 1]}" -v b="${cpu_digest_rounds[round - 1]}" \
+    'BEGIN { printf "%.1f", (b > 0) ? 100 * (1 - a / b) : 0 }')")
+done
+r_close=$(median_of "${close_rounds[@]}")
+r_close_wrk=$(median_of "${wrk_rounds[@]}")
+r_close_h2=$(median_of "${h2_rounds[@]}")
 best_cms_close=$(max "${rps[cms-mock.tls-close.wrk]}" "${rps[cms-mock.tls-close.h2load]}")
 best_nginx_close=$(max "${rps[nginx.tls-close.wrk]}" "${rps[nginx.tls-close.h2load]}")
-r_close=$(ratio "$best_cms_close" "$best_nginx_close")
 r_401=$(ratio "${rps[cms-mock.digest.401]}" "${rps[cms-mock.http]}")
-digest_cost=$(awk -v d="${ok[cms-mock.lua.digest]}" -v b="${ok[cms-mock.lua.noauth.same]}" \
-  'BEGIN { printf "%.1f", 100 * (1 - d / b) }')
+digest_cost=$(median_of "${cost_rounds[@]}")
 # A client that always pays the 401 round trip (no nonce reuse) completes one fetch per 401 + 200.
 full=$(awk -v c="${rps[cms-mock.digest.401]}" -v d="${ok[cms-mock.lua.digest]}" \
   'BEGIN { printf "%.0f", 1 / (1 / c + 1 / d) }')
 full_cost=$(awk -v f="$full" -v b="${ok[cms-mock.lua.noauth.same]}" 'BEGIN { printf "%.1f", 100 * (1 - f / b) }')
-cpu_cost=$(awk -v a="$cpu_noauth" -v b="$cpu_digest" 'BEGIN { printf "%.1f", (b > 0) ? 100 * (1 - a / b) : 0 }')
+cpu_cost=$(median_of "${cpu_cost_rounds[@]}")
 
 echo
 echo "ratios cms-mock / nginx"
 printf '  keep-alive HTTP            %s\n' "$r_http"
 printf '  keep-alive HTTPS           %s\n' "$r_https"
-printf '  new TLS per request        %s (best of both clients: cms-mock %s, nginx %s req/s; wrk %s, h2load %s)\n' \
-  "$r_close" "$best_cms_close" "$best_nginx_close" "$r_close_wrk" "$r_close_h2"
+printf '  new TLS per request        %s (best client per round: %s; medians cms-mock %s, nginx %s req/s; wrk %s, h2load %s)\n' \
+  "$r_close" "${close_rounds[*]}" "$best_cms_close" "$best_nginx_close" "$r_close_wrk" "$r_close_h2"
 echo "Digest (cms-mock)"
 printf '  401 challenge rate / unauthenticated 200 rate   %s\n' "$r_401"
-printf '  valid Digest header vs none (same Lua client)   %s vs %s req/s: cost %s%%\n' \
-  "${ok[cms-mock.lua.digest]}" "${ok[cms-mock.lua.noauth.same]}" "$digest_cost"
-printf '  server CPU per request, Digest vs none          %s vs %s us: cost %s%%\n' \
-  "$cpu_digest" "$cpu_noauth" "$cpu_cost"
+printf '  valid Digest header vs none (same Lua client)   %s vs %s req/s (medians): cost %s%% (per round: %s)\n' \
+  "${ok[cms-mock.lua.digest]}" "${ok[cms-mock.lua.noauth.same]}" "$digest_cost" "${cost_rounds[*]}"
+printf '  server CPU per request, Digest vs none          %s vs %s us (medians): cost %s%% (per round: %s)\n' \
+  "$cpu_digest" "$cpu_noauth" "$cpu_cost" "${cpu_cost_rounds[*]}"
 printf '  401 + authorized request per fetch (estimate)   %s fetches/s: cost %s%%\n' "$full" "$full_cost"
 [[ -z ${note[cms-mock.lua.digest]:-} ]] ||
   echo "  warning: the Digest run used up its precomputed headers (some answers were replays)"
@@ -272,7 +320,8 @@ if (( record )); then
     echo
     echo "Machine: nproc $ncpu, $cpu, kernel $(uname -r); load average before the run: $load_before."
     echo "cms-mock binary: $cms_mock, built $(date -u -r "$cms_mock" '+%Y-%m-%d %H:%M UTC')."
-    echo "Servers on core $server_cpu, clients on core $client_cpu, ${duration} s per run;"
+    echo "Servers on core $server_cpu, clients on core $client_cpu, ${duration} s per run, parts 3 and 4b in"
+    echo "$rounds rounds (medians);"
     echo "$(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'),"
     echo "h2load $(h2load --version 2>&1 | awk '{print $NF}'), $(openssl version | awk '{print $1, $2}')."
     echo

@@ -7,7 +7,7 @@ packages=(
   # build
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libpugixml-dev
+  libssl-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libpugixml-dev libjemalloc-dev
   # fuzzing and sanitizers
   clang-14 libclang-rt-14-dev
   # real peers used by the tests

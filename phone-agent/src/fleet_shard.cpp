@@ -5,6 +5,7 @@
 #include "logic/fleet_schedule.hpp"
 
 #include "common/fs/atomic_file.hpp"
+#include "common/net/release_memory.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,9 +14,6 @@
 
 #include <fstream>
 #include <limits>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 namespace phone_agent {
 
@@ -314,9 +312,7 @@ void fleet_shard::start_boot(std::size_t slot, clock_type::time_point first_inte
 // with 135 MB in use). Only whole free pages go, so this is cheap when there is little to give.
 void fleet_shard::release_memory() {
     ended_since_trim_ = 0;
-#if defined(__GLIBC__)
-    ::malloc_trim(0);
-#endif
+    common::net::release_free_memory();
 }
 
 std::unique_ptr<fleet_shard::phone_run> fleet_shard::make_run(std::size_t slot_index) {
