@@ -24,10 +24,11 @@ public:
 
     // The timer is made from the first connection's executor: a bare execution_context has none.
     void attach(const asio::any_io_executor& ex) {
-        if (!timer_) timer_.emplace(ex);
+        if (!timer_ && !shut_down_) timer_.emplace(ex);
     }
 
     void watch(client_deadline& d) {
+        if (shut_down_) return;
         if (!d.is_linked()) active_.push_back(d);
         if (d.at_ < next_) wait_until(d.at_);
     }
@@ -43,6 +44,9 @@ private:
     void shutdown() override {
         shut_down_ = true;
         active_.clear();  // unlinks: deadlines destroyed during the context's shutdown find nothing
+        // The timer's own service came into the registry after this one (with the first
+        // connection), so it is destroyed first: the timer must go now, while it still exists.
+        timer_.reset();
     }
 
     // Moves the wake-up earlier (or starts it); a wait still pending is cancelled and ignored.
