@@ -56,6 +56,16 @@ struct socket_tls_bio {
         auto& s = stream(bio);
         BIO_clear_retry_flags(bio);
         *done = 0;
+        if (s.holding_) {
+            if (size <= s.held_.size() - s.held_size_) {
+                std::memcpy(s.held_.data() + s.held_size_, in, size);
+                s.held_size_ += size;
+                *done = size;
+                return 1;
+            }
+            // Too much to hold: what is held goes first (OpenSSL retries this same write).
+            if (!s.send_held_now(bio)) return 0;
+        }
         const int fd = s.socket_.is_open() ? s.socket_.native_handle() : -1;
         if (fd < 0) {
             s.write_errno_ = EBADF;
@@ -188,6 +198,45 @@ socket_tls_stream::socket_tls_stream(net::ip::tcp::socket& socket, SSL_CTX* cont
     }
 }
 
+bool socket_tls_stream::send_held_now(BIO* bio) {
+    const int fd = socket_.is_open() ? socket_.native_handle() : -1;
+    if (fd < 0) {
+        write_errno_ = EBADF;
+        return false;
+    }
+    std::size_t sent = 0;
+    while (sent < held_size_) {
+        const auto n = ::send(fd, held_.data() + sent, held_size_ - sent, MSG_NOSIGNAL);
+        if (n >= 0) {
+            sent += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (bio != nullptr) BIO_set_retry_write(bio);
+        } else {
+            write_errno_ = errno;
+        }
+        std::memmove(held_.data(), held_.data() + sent, held_size_ - sent);
+        held_size_ -= sent;
+        return false;
+    }
+    held_size_ = 0;
+    holding_ = false;
+    return true;
+}
+
+net::awaitable<error_code> socket_tls_stream::send_held() {
+    holding_ = false;
+    while (held_size_ > 0) {
+        write_errno_ = 0;
+        if (send_held_now(nullptr)) break;
+        if (write_errno_ != 0) co_return error_code(write_errno_, boost::system::system_category());
+        if (const auto ec = co_await make_progress(next::wait_write)) co_return ec;
+    }
+    co_return error_code{};
+}
+
 socket_tls_stream::~socket_tls_stream() { spares().give(ssl_); }
 
 socket_tls_stream::next socket_tls_stream::classify(int result, error_code& ec) const {
@@ -246,26 +295,38 @@ net::awaitable<error_code> socket_tls_stream::make_progress(next step) {
     co_return ec;
 }
 
-net::awaitable<error_code> socket_tls_stream::drive(int (*call)(SSL*), int done_from) {
-    for (;;) {
+net::awaitable<error_code> socket_tls_stream::drive(int (*call)(SSL*), int done_from, bool hold_last_flight) {
+    if (held_size_ > 0 || holding_) {
+        if (const auto hec = co_await send_held()) co_return hec;
+    }
+    for (bool first = true;; first = false) {
         if (!socket_.is_open()) co_return net::error::bad_descriptor;
         ERR_clear_error();
         write_errno_ = 0;
+        // The first flight (a ClientHello) is always answered by a read, so it goes at once.
+        holding_ = hold_last_flight && !first;
         const int result = call(ssl_);
-        if (result >= done_from) co_return error_code{};
+        if (result >= done_from) {
+            if (held_size_ == 0) holding_ = false;
+            co_return error_code{};  // what the last call wrote waits for the first write
+        }
         error_code ec;
         const auto step = classify(result, ec);
         if (step == next::failed || step == next::done) co_return ec;
+        if (const auto hec = co_await send_held()) co_return hec;  // the peer needs it to go on
         if (const auto pec = co_await make_progress(step)) co_return pec;
     }
 }
 
 net::awaitable<error_code> socket_tls_stream::accept() { return drive(SSL_do_handshake, 1); }
 
-net::awaitable<error_code> socket_tls_stream::connect() { return drive(SSL_do_handshake, 1); }
+net::awaitable<error_code> socket_tls_stream::connect() { return drive(SSL_do_handshake, 1, true); }
 
 net::awaitable<std::tuple<error_code, std::size_t>> socket_tls_stream::read_some(net::mutable_buffer buffer) {
     if (buffer.size() == 0) co_return std::tuple<error_code, std::size_t>{};
+    if (held_size_ > 0 || holding_) {
+        if (const auto hec = co_await send_held()) co_return std::tuple{hec, std::size_t{0}};
+    }
     for (;;) {
         if (!socket_.is_open()) co_return std::tuple{error_code(net::error::bad_descriptor), std::size_t{0}};
         ERR_clear_error();
@@ -340,10 +401,18 @@ net::awaitable<std::tuple<error_code, std::size_t>> socket_tls_stream::write(
             }
             before += b.size();
         }
+        if (held_size_ > 0 || holding_) {
+            if (const auto hec = co_await send_held()) co_return std::tuple{hec, std::size_t{0}};
+        }
         co_return std::tuple{error_code{}, total};
     }
     done = write_gathered_now(buffers, total, ec, step);
-    if (step == next::done) co_return std::tuple{error_code{}, total};
+    if (step == next::done) {
+        if (held_size_ > 0 || holding_) {
+            if (const auto hec = co_await send_held()) co_return std::tuple{hec, std::size_t{0}};
+        }
+        co_return std::tuple{error_code{}, total};
+    }
     if (step == next::failed) co_return std::tuple{ec, done};
     // The socket is full: the rest continues from a copy this frame owns (OpenSSL may hold a
     // record of it already; a moving write buffer with the same bytes is allowed).
@@ -364,7 +433,12 @@ net::awaitable<std::tuple<error_code, std::size_t>> socket_tls_stream::write(
     for (;;) {
         if (const auto pec = co_await make_progress(step)) co_return std::tuple{pec, done + written};
         written += write_now(data + written, size - written, ec, step);
-        if (step == next::done) co_return std::tuple{error_code{}, total};
+        if (step == next::done) {
+            if (held_size_ > 0 || holding_) {
+                if (const auto hec = co_await send_held()) co_return std::tuple{hec, std::size_t{0}};
+            }
+            co_return std::tuple{error_code{}, total};
+        }
         if (step == next::failed) co_return std::tuple{ec, done + written};
     }
 }
