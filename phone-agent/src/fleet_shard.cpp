@@ -426,9 +426,10 @@ asio::awaitable<bool> fleet_shard::boot(std::size_t slot_index, clock_type::time
 }
 
 void fleet_shard::skip_rest(std::size_t boots_done) {
-    with_stats([&](fleet_stats& stats) {
-        for (std::size_t k = boots_done; k <= req_.resyncs; ++k) stats.phone_skipped();
-    });
+    // Boots boots_done .. resyncs (a first boot and its resyncs) will not run.
+    if (boots_done > req_.resyncs) return;
+    const std::uint64_t left = req_.resyncs - boots_done + 1;
+    with_stats([left](fleet_stats& stats) { stats.phone_skipped(left); });
 }
 
 void fleet_shard::note_start_lag(clock_type::time_point intended) {

@@ -81,7 +81,7 @@ std::optional<metric> metric_from_string(std::string_view name) noexcept;
 class fleet_stats {
 public:
     void phone_started() noexcept { ++started_; }
-    void phone_skipped() noexcept { ++not_started_; }  // --duration ended before its turn
+    void phone_skipped(std::uint64_t boots = 1) noexcept { not_started_ += boots; }  // --duration ended first
     // time_to_outcome from the intended start, service_time from the actual start.
     void phone_provisioned(std::chrono::microseconds time_to_outcome, std::chrono::microseconds service_time);
     void phone_failed(error_class why, std::chrono::microseconds service_time);

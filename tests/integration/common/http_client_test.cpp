@@ -8,6 +8,10 @@
 //
 // TLS connection objects are reused after SSL_clear: nothing of one connection (the server name
 // checked, a session to resume) may carry over to the next.
+//
+// The client sends its handshake's last flight with its request: the server counts the TCP
+// segments with data it received (TCP_INFO) up to the request, over TLS 1.3 and 1.2, with a
+// request that fits the held area and one that does not.
 #include "common/net/dev_ca.hpp"
 #include "common/net/http_client.hpp"
 #include "common/net/tls_context.hpp"
@@ -64,6 +68,8 @@ struct timeouts_fixture {
     }();
     net::ssl::context client_tls = take(common::tls::make_client_context(client_settings));
     net::io_context ioc;
+    std::vector<std::string> peer_options;                    // more arguments for the next peer
+    std::vector<common::net::http_header> request_headers;  // sent by run_fetch
 
     // The Python peer in `mode`, over TLS or not (with `cert`/`key`, or the default server pair);
     // returns it with its port read from its first line.
@@ -78,6 +84,7 @@ struct timeouts_fixture {
             if (key.empty()) key = server_files.key_file;
             opts.argv.insert(opts.argv.end(), {"--cert", cert.string(), "--key", key.string()});
         }
+        opts.argv.insert(opts.argv.end(), peer_options.begin(), peer_options.end());
         test_support::child_process peer(std::move(opts));
         const auto line = peer.wait_for_line("port ", 10s);
         BOOST_TEST_REQUIRE(line.has_value(), "stalling_server.py did not start: " << peer.stderr_text());
@@ -89,6 +96,7 @@ struct timeouts_fixture {
                            std::chrono::milliseconds& took, common::net::client_session* session = nullptr) {
         common::net::fetch_request req;
         req.url = *common::net::parse_url(url);
+        req.headers = request_headers;
         std::optional<fetch_result> result;
         const auto started = std::chrono::steady_clock::now();
         net::co_spawn(
@@ -273,6 +281,49 @@ BOOST_AUTO_TEST_CASE(a_session_is_offered_only_when_resumption_is_on) {
     const auto third = run_fetch(url, generous(), took);
     BOOST_TEST(!third.tls_session_offered);
     BOOST_TEST(!third.tls_resumed);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(http_client_tls_packing, timeouts_fixture)
+
+BOOST_AUTO_TEST_CASE(the_last_handshake_flight_goes_with_the_request) {
+    struct run {
+        const char* max_tls;
+        std::size_t header_bytes;
+        bool resume;
+        int segments;  // with data, client to server, up to the request
+    };
+    // TLS 1.3: ClientHello, then Finished and the request together; a request too large to hold
+    // sends the Finished first. TLS 1.2: the client's second flight waits for the server's
+    // Finished, so it cannot wait for the request; a resumed 1.2 handshake ends with the client's
+    // Finished, which goes with the request again.
+    for (const run r : {run{"1.3", 0, false, 2}, run{"1.3", 0, true, 2}, run{"1.3", 3000, false, 3},
+                        run{"1.2", 0, false, 3}, run{"1.2", 0, true, 2}, run{"1.2", 3000, true, 3}}) {
+        BOOST_TEST_CONTEXT("TLS " << r.max_tls << ", header " << r.header_bytes << " bytes, resumed " << r.resume) {
+            peer_options = {"--max-tls", r.max_tls};
+            auto [peer, port] = start_peer("keep-alive", true);
+            request_headers.clear();
+            if (r.header_bytes > 0) request_headers.push_back({"X-Padding", std::string(r.header_bytes, 'p')});
+            const auto url = "https://127.0.0.1:" + std::to_string(port) + "/a.cfg";
+            common::net::connection_options options;
+            options.tls_resumption = r.resume;
+            common::net::client_session session(options);
+            std::chrono::milliseconds took{};
+            if (r.resume) {
+                BOOST_TEST_REQUIRE(run_fetch(url, generous(), took, &session).ok());
+                BOOST_TEST_REQUIRE(peer.wait_for_line("data segments", 5s).has_value());
+            }
+            const auto result = run_fetch(url, generous(), took, &session);
+            BOOST_TEST_REQUIRE(result.ok());
+            BOOST_TEST(result.tls_resumed == r.resume);
+            BOOST_TEST(result.tls_version == std::string("TLSv") + r.max_tls);
+            // This connection's count (the first connection's line was read above).
+            const auto line = peer.wait_for_line("data segments ", 5s);
+            BOOST_TEST_REQUIRE(line.has_value(), "no data segment count: " << peer.stdout_text());
+            BOOST_TEST(std::stoi(line->substr(line->find("data segments ") + 14)) == r.segments);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

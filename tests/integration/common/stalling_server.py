@@ -7,9 +7,14 @@ Modes:
   silent        reads the request and never answers (over TLS: after a complete handshake)
   partial-body  answers 200 with Content-Length: 100 and sends 10 body bytes, then nothing
   keep-alive    answers every request on a connection with 200 and a 5-byte body
+
+After the first request of a connection it prints "data segments N": how many TCP segments with
+data the client had sent by then (Linux TCP_INFO), so a test can see how the client packs its
+handshake's last flight and its request. --max-tls 1.2 keeps TLS at 1.2.
 """
 import argparse
 import socket
+import struct
 import ssl
 import sys
 import threading
@@ -26,11 +31,21 @@ def read_request(conn):
     return data
 
 
+def data_segments_in(conn):
+    # struct tcp_info: tcpi_data_segs_in is the u32 at byte 152 (Linux 4.6 and later).
+    info = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    return struct.unpack_from("=I", info, 152)[0] if len(info) >= 156 else -1
+
+
 def serve(conn, mode):
     try:
+        first = True
         while True:
             if read_request(conn) is None:
                 return
+            if first:
+                print("data segments", data_segments_in(conn), flush=True)
+                first = False
             if mode == "silent":
                 while conn.recv(4096):
                     pass
@@ -51,11 +66,14 @@ def main():
     parser.add_argument("mode", choices=["silent", "partial-body", "keep-alive"])
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--max-tls", choices=["1.2", "1.3"], default="1.3")
     args = parser.parse_args()
     context = None
     if args.cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
+        if args.max_tls == "1.2":
+            context.maximum_version = ssl.TLSVersion.TLSv1_2
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
