@@ -9,7 +9,8 @@
 #      running one, so no .st is fetched). Goal (#6): fleet >= 1.0x wrk.
 #   b. a new HTTPS connection per request: fleet without --keep-alive over https (certificate
 #      verified against the CA) vs the best of `wrk -c64 -H 'Connection: close'` and
-#      `h2load --h1 -c16 --header='Connection: close'`. Both resume the TLS session on reconnect,
+#      `h2load --h1 -c16 --header='Connection: close'`. The fleet keeps as many phones in flight as
+#      h2load has connections (16), the concurrency both do best at here (64 cost each ~2%). Both resume the TLS session on reconnect,
 #      so the goal run gives the fleet --tls-resumption too (like for like; its resumed count is
 #      printed and checked). Goal: fleet >= 1.0x the best. The phone's own behaviour, a full
 #      handshake every time, is run as well and printed for information.
@@ -27,7 +28,7 @@
 #   --rounds R     rounds of each part (1..5, default 3)
 #   --binary P     phone-agent (default build-bench/phone-agent/phone-agent; Release build)
 #   --cms-mock P   cms-mock, only used to issue the development CA and server certificate
-#   --phones N     fleet phones in flight and wrk connections (default 64)
+#   --phones N     wrk connections, and fleet phones in flight in part a (default 64)
 #   --record       append a dated section to bench/RESULTS.md
 # Environment: SERVER_CPU, CLIENT_CPU, KEEP_WORKDIR=1 keeps the temp dir.
 set -euo pipefail
@@ -160,12 +161,12 @@ run_h2load() {
     "${detail[$key]}" "${load[$key]}"
 }
 
-# run_fleet KEY SERVER_URL [fleet args]: $phones phones, each booting back to back for $duration s.
+# run_fleet KEY SERVER_URL [fleet args]: $fleet_phones phones, each booting back to back for $duration s.
 run_fleet() {
   local key=$1 server=$2; shift 2
   local json=$work/fleet-$key.json err=$work/fleet-$key.err
   if ! timed "$key" "$work/fleet-$key.out" "$err" timeout $((duration + 60)) taskset -c "$client_cpu" \
-      "$binary" fleet --server "$server" --mac-start "$mac_start" --count "$phones" --model "$model" \
+      "$binary" fleet --server "$server" --mac-start "$mac_start" --count "$fleet_phones" --model "$model" \
       --firmware "$firmware" --resyncs $((duration * 1000)) --resync-interval 1ms --duration "${duration}s" \
       --json "$json" "$@"; then
     die "fleet ($key) failed: $(grep -v '^fleet: started' "$err" | tail -5)"
@@ -209,19 +210,21 @@ take_medians() {
   done
 }
 
+fleet_phones=$phones
 echo "a. keep-alive, 2 KiB files, $phones connections / phones in flight ($rounds rounds)"
 for ((round = 1; round <= rounds; round++)); do
   run_wrk wrk.keepalive.r$round "$nginx_http/aastra.cfg"
   run_fleet fleet.keepalive.r$round "$nginx_http/" --keep-alive
 done
 take_medians wrk.keepalive fleet.keepalive
-echo "b. a new HTTPS connection per request ($rounds rounds)"
+fleet_phones=$h2load_conns
+echo "b. a new HTTPS connection per request, fleet phones in flight = h2load connections = $fleet_phones ($rounds rounds)"
 for ((round = 1; round <= rounds; round++)); do
   run_wrk wrk.close.r$round "$nginx_https/aastra.cfg" -H 'Connection: close'
   run_h2load h2load.close.r$round "$nginx_https/aastra.cfg"
   run_fleet fleet.https.r$round "$nginx_https/" --ca "$work/state/ca.pem" --tls-resumption
   # Each phone's first handshake is a full one; every later one should resume.
-  (( ${resumed[fleet.https.r$round]} * 100 >= (${handshakes[fleet.https.r$round]} - phones) * 95 )) ||
+  (( ${resumed[fleet.https.r$round]} * 100 >= (${handshakes[fleet.https.r$round]} - fleet_phones) * 95 )) ||
     die "fleet.https: only ${resumed[fleet.https.r$round]} of ${handshakes[fleet.https.r$round]} TLS handshakes resumed"
 done
 take_medians wrk.close h2load.close fleet.https
@@ -268,7 +271,8 @@ if (( record )); then
     echo "nproc $(nproc), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); load average"
     echo "before $load_before. nginx on core $server_cpu, generators on core $client_cpu, ${duration} s per run"
     echo "in $rounds rounds (ratios: medians of the rounds' ratios),"
-    echo "$phones connections / phones; phone-agent built $(date -u -r "$binary" '+%Y-%m-%d %H:%M UTC')."
+    echo "keep-alive: $phones connections / phones; new HTTPS: fleet $h2load_conns phones, h2load $h2load_conns and wrk $phones connections;"
+    echo "phone-agent built $(date -u -r "$binary" '+%Y-%m-%d %H:%M UTC')."
     echo
     echo "| run | req/s | generator CPU µs/request | detail | load average |"
     echo "|---|---:|---:|---|---|"

@@ -162,6 +162,7 @@ transport_failure failure_of(common::net::fetch_error e) {
 
 std::variant<std::shared_ptr<asio::ssl::context>, common::tls::tls_error> tls_context_cache::get(
     const common::tls::tls_config& cfg) {
+    if (last_context_ && cfg == last_settings_) return last_context_;
     // Every field make_client_context reads, in a fixed order.
     std::string key;
     for (bool b : {cfg.use_system_roots, cfg.verify_peer, cfg.verify_hostname, cfg.check_expiry, cfg.legacy_tls10,
@@ -176,11 +177,17 @@ std::variant<std::shared_ptr<asio::ssl::context>, common::tls::tls_error> tls_co
     for (const auto& p : cfg.chain) append_key(key, p);
     key += '\n';
     for (const auto& p : cfg.ca_files) append_key(key, p);
-    if (auto it = by_settings_.find(key); it != by_settings_.end()) return it->second;
-    auto made = common::tls::make_client_context(cfg);
-    if (auto* err = std::get_if<common::tls::tls_error>(&made)) return std::move(*err);
-    auto ctx = std::make_shared<asio::ssl::context>(std::move(std::get<asio::ssl::context>(made)));
-    by_settings_.emplace(std::move(key), ctx);
+    std::shared_ptr<asio::ssl::context> ctx;
+    if (auto it = by_settings_.find(key); it != by_settings_.end()) {
+        ctx = it->second;
+    } else {
+        auto made = common::tls::make_client_context(cfg);
+        if (auto* err = std::get_if<common::tls::tls_error>(&made)) return std::move(*err);
+        ctx = std::make_shared<asio::ssl::context>(std::move(std::get<asio::ssl::context>(made)));
+        by_settings_.emplace(std::move(key), ctx);
+    }
+    last_settings_ = cfg;
+    last_context_ = ctx;
     return ctx;
 }
 

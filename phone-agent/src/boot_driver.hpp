@@ -48,6 +48,10 @@ public:
 
 private:
     std::map<std::string, std::shared_ptr<boost::asio::ssl::context>, std::less<>> by_settings_;
+    // The settings asked for last and their context: a fleet asks with the same settings on every
+    // request, and comparing them costs less than building the map key.
+    common::tls::tls_config last_settings_;
+    std::shared_ptr<boost::asio::ssl::context> last_context_;
 };
 
 struct boot_driver_settings {

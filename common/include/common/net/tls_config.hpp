@@ -41,6 +41,7 @@ struct pem_source {
     bool empty() const noexcept { return file.empty() && pem.empty(); }
     // For error messages: the path, or "<in-memory PEM>".
     std::string describe() const { return file.empty() ? "<in-memory PEM>" : file.string(); }
+    bool operator==(const pem_source&) const = default;
 };
 
 struct tls_config {
@@ -82,6 +83,8 @@ struct tls_config {
     // The phone's `https client method: SSL 3.0`. Building a context with this set always fails
     // with an explanation: Debian's OpenSSL is compiled without SSLv3.
     bool request_ssl3 = false;
+
+    bool operator==(const tls_config&) const = default;
 };
 
 }  // namespace common::tls
