@@ -313,7 +313,10 @@ net::awaitable<error_code> socket_tls_stream::drive(int (*call)(SSL*), int done_
         error_code ec;
         const auto step = classify(result, ec);
         if (step == next::failed || step == next::done) co_return ec;
-        if (const auto hec = co_await send_held()) co_return hec;  // the peer needs it to go on
+        holding_ = false;
+        if (held_size_ > 0) {
+            if (const auto hec = co_await send_held()) co_return hec;  // the peer needs it to go on
+        }
         if (const auto pec = co_await make_progress(step)) co_return pec;
     }
 }
@@ -383,10 +386,6 @@ net::awaitable<std::tuple<error_code, std::size_t>> socket_tls_stream::write(
     for (const auto& b : buffers) total += b.size();
     error_code ec;
     next step = next::done;
-    std::size_t done = 0;
-    std::string rest;  // what is left of a gathered write that had to wait
-    const char* data = nullptr;
-    std::size_t size = 0;
     if (buffers.size() == 1 || total > gather_limit) {
         // One buffer goes from where it lies; a large sequence one buffer after the other.
         std::size_t before = 0;
@@ -401,46 +400,34 @@ net::awaitable<std::tuple<error_code, std::size_t>> socket_tls_stream::write(
             }
             before += b.size();
         }
-        if (held_size_ > 0 || holding_) {
-            if (const auto hec = co_await send_held()) co_return std::tuple{hec, std::size_t{0}};
-        }
-        co_return std::tuple{error_code{}, total};
-    }
-    done = write_gathered_now(buffers, total, ec, step);
-    if (step == next::done) {
-        if (held_size_ > 0 || holding_) {
-            if (const auto hec = co_await send_held()) co_return std::tuple{hec, std::size_t{0}};
-        }
-        co_return std::tuple{error_code{}, total};
-    }
-    if (step == next::failed) co_return std::tuple{ec, done};
-    // The socket is full: the rest continues from a copy this frame owns (OpenSSL may hold a
-    // record of it already; a moving write buffer with the same bytes is allowed).
-    rest.reserve(total - done);
-    std::size_t skip = done;
-    for (const auto& b : buffers) {
-        const auto* p = static_cast<const char*>(b.data());
-        if (skip >= b.size()) {
-            skip -= b.size();
-            continue;
-        }
-        rest.append(p + skip, b.size() - skip);
-        skip = 0;
-    }
-    data = rest.data();
-    size = rest.size();
-    std::size_t written = 0;
-    for (;;) {
-        if (const auto pec = co_await make_progress(step)) co_return std::tuple{pec, done + written};
-        written += write_now(data + written, size - written, ec, step);
-        if (step == next::done) {
-            if (held_size_ > 0 || holding_) {
-                if (const auto hec = co_await send_held()) co_return std::tuple{hec, std::size_t{0}};
+    } else if (const std::size_t done = write_gathered_now(buffers, total, ec, step); step != next::done) {
+        if (step == next::failed) co_return std::tuple{ec, done};
+        // The socket is full: the rest continues from a copy this frame owns (OpenSSL may hold a
+        // record of it already; a moving write buffer with the same bytes is allowed).
+        std::string rest;
+        rest.reserve(total - done);
+        std::size_t skip = done;
+        for (const auto& b : buffers) {
+            const auto* p = static_cast<const char*>(b.data());
+            if (skip >= b.size()) {
+                skip -= b.size();
+                continue;
             }
-            co_return std::tuple{error_code{}, total};
+            rest.append(p + skip, b.size() - skip);
+            skip = 0;
         }
-        if (step == next::failed) co_return std::tuple{ec, done + written};
+        std::size_t written = 0;
+        while (step != next::done) {
+            if (const auto pec = co_await make_progress(step)) co_return std::tuple{pec, done + written};
+            written += write_now(rest.data() + written, rest.size() - written, ec, step);
+            if (step == next::failed) co_return std::tuple{ec, done + written};
+        }
     }
+    // After a client's handshake the records joined its held last flight: all go in one send.
+    if (held_size_ > 0 || holding_) {
+        if (const auto hec = co_await send_held()) co_return std::tuple{hec, std::size_t{0}};
+    }
+    co_return std::tuple{error_code{}, total};
 }
 
 // SSL_shutdown: 1 when both close_notify are done, 0 once ours is sent (enough here).
