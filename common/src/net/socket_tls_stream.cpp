@@ -66,25 +66,10 @@ struct socket_tls_bio {
             // Too much to hold: what is held goes first (OpenSSL retries this same write).
             if (!s.send_held_now(bio)) return 0;
         }
-        const int fd = s.socket_.is_open() ? s.socket_.native_handle() : -1;
-        if (fd < 0) {
-            s.write_errno_ = EBADF;
-            return 0;
-        }
-        for (;;) {
-            const auto n = ::send(fd, in, size, MSG_NOSIGNAL);
-            if (n >= 0) {
-                *done = static_cast<std::size_t>(n);
-                return 1;
-            }
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                BIO_set_retry_write(bio);
-            } else {
-                s.write_errno_ = errno;
-            }
-            return 0;
-        }
+        const auto n = s.send_some(in, size, bio);
+        if (n < 0) return 0;
+        *done = static_cast<std::size_t>(n);
+        return 1;
     }
 
     static long control(BIO*, int command, long, void*) { return command == BIO_CTRL_FLUSH ? 1 : 0; }
@@ -198,28 +183,35 @@ socket_tls_stream::socket_tls_stream(net::ip::tcp::socket& socket, SSL_CTX* cont
     }
 }
 
-bool socket_tls_stream::send_held_now(BIO* bio) {
+std::ptrdiff_t socket_tls_stream::send_some(const char* data, std::size_t size, BIO* bio) {
     const int fd = socket_.is_open() ? socket_.native_handle() : -1;
     if (fd < 0) {
         write_errno_ = EBADF;
-        return false;
+        return -1;
     }
-    std::size_t sent = 0;
-    while (sent < held_size_) {
-        const auto n = ::send(fd, held_.data() + sent, held_size_ - sent, MSG_NOSIGNAL);
-        if (n >= 0) {
-            sent += static_cast<std::size_t>(n);
-            continue;
-        }
+    for (;;) {
+        const auto n = ::send(fd, data, size, MSG_NOSIGNAL);
+        if (n >= 0) return n;
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             if (bio != nullptr) BIO_set_retry_write(bio);
         } else {
             write_errno_ = errno;
         }
-        std::memmove(held_.data(), held_.data() + sent, held_size_ - sent);
-        held_size_ -= sent;
-        return false;
+        return -1;
+    }
+}
+
+bool socket_tls_stream::send_held_now(BIO* bio) {
+    std::size_t sent = 0;
+    while (sent < held_size_) {
+        const auto n = send_some(held_.data() + sent, held_size_ - sent, bio);
+        if (n < 0) {
+            std::memmove(held_.data(), held_.data() + sent, held_size_ - sent);
+            held_size_ -= sent;
+            return false;
+        }
+        sent += static_cast<std::size_t>(n);
     }
     held_size_ = 0;
     holding_ = false;

@@ -78,6 +78,9 @@ private:
                                                             bool hold_last_flight = false);
     // Sends what is held (waiting for room as needed) and stops holding.
     boost::asio::awaitable<boost::system::error_code> send_held();
+    // One send with MSG_NOSIGNAL (a reset peer is EPIPE, not SIGPIPE): the bytes taken, or -1
+    // with the BIO's retry flag set when the socket is full (given a BIO) or write_errno_ set.
+    std::ptrdiff_t send_some(const char* data, std::size_t size, BIO* bio);
     // What of held_ the socket takes now; false when some is left (retry flag or errno set).
     bool send_held_now(BIO* bio);
     // After WANT_READ: more bytes from the socket (or the EOF noted); after WANT_WRITE: room.
