@@ -7,6 +7,7 @@
 #include "common/aastra/mac.hpp"
 #include "common/aastra/models.hpp"
 #include "common/config/overrides.hpp"
+#include "common/net/tls_context.hpp"
 #include "logic/server_url.hpp"
 
 #include <spdlog/spdlog.h>
@@ -45,6 +46,17 @@ std::optional<std::string> check_client_certificate(const agent_config& agent) {
     return std::nullopt;
 }
 
+std::optional<std::string> check_tls_offer(const agent_config& agent) {
+    if (agent.cipher_list.empty() && agent.ciphersuites.empty() && agent.groups.empty()) return std::nullopt;
+    common::tls::tls_config offer;
+    offer.cipher_list = agent.cipher_list;
+    offer.ciphersuites = agent.ciphersuites;
+    offer.groups = agent.groups;
+    auto ctx = common::tls::make_client_context(offer);
+    if (auto* err = std::get_if<common::tls::tls_error>(&ctx)) return "agent setting tls." + err->message;
+    return std::nullopt;
+}
+
 namespace {
 
 int boot_command(const boot_options& b, bool firmware_given) {
@@ -66,6 +78,7 @@ int boot_command(const boot_options& b, bool firmware_given) {
     if (b.client_cert) agent.client_certificate = *b.client_cert;
     if (b.client_key) agent.client_key = *b.client_key;
     if (auto err = check_client_certificate(agent)) return usage_error(*err);
+    if (auto err = check_tls_offer(agent)) return usage_error(*err);
     const std::filesystem::path state_dir = b.state_dir;
     std::string firmware = b.firmware;
     if (!firmware_given) {

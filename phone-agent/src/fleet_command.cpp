@@ -103,6 +103,7 @@ int fleet_command(const fleet_options& f, bool firmware_given, std::string comma
     if (f.client_cert) req.agent.client_certificate = *f.client_cert;
     if (f.client_key) req.agent.client_key = *f.client_key;
     if (auto err = check_client_certificate(req.agent)) return usage_error(*err);
+    if (auto err = check_tls_offer(req.agent)) return usage_error(*err);
     req.connection = {f.keep_alive, f.tls_resumption};
 
     std::vector<model_share> mix{{f.model, 1}};

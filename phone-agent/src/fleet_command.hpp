@@ -15,4 +15,8 @@ int fleet_command(const fleet_options& f, bool firmware_given, std::string comma
 // Shared with boot (commands.cpp): a client certificate or key that cannot be read.
 std::optional<std::string> check_client_certificate(const agent_config& agent);
 
+// Shared with boot and run: tls.cipher_list, tls.ciphersuites and tls.groups that OpenSSL does
+// not accept are a start-up error (exit 2), not a TLS failure of every request.
+std::optional<std::string> check_tls_offer(const agent_config& agent);
+
 }  // namespace phone_agent

@@ -99,7 +99,8 @@ nginx_server::nginx_server(nginx_options options) : dir_(std::make_unique<temp_d
     conf += "http {\n";
     conf += "  log_format tls '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent "
             "\"$http_referer\" \"$http_user_agent\" tls=$ssl_protocol reused=$ssl_session_reused "
-            "conn=$connection req=$connection_requests';\n";
+            "conn=$connection req=$connection_requests cipher=$ssl_cipher curve=$ssl_curve "
+            "offered_ciphers=$ssl_ciphers offered_curves=$ssl_curves';\n";
     conf += "  access_log " + root + "/access.log tls;\n";
     for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
         conf += std::string("  ") + t + "_temp_path " + root + "/tmp_" + t + ";\n";

@@ -199,6 +199,11 @@ std::optional<tls_error> apply_protocol_settings(SSL_CTX* ctx, const tls_config&
     if (!cfg.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, cfg.ciphersuites.c_str()) != 1) {
         return tls_error{"ciphersuites '" + cfg.ciphersuites + "': " + openssl_reason()};
     }
+    // A client sends its key share for the first group it lists; a server picks among the
+    // client's groups in this order.
+    if (!cfg.groups.empty() && SSL_CTX_set1_groups_list(ctx, cfg.groups.c_str()) != 1) {
+        return tls_error{"groups '" + cfg.groups + "': " + openssl_reason()};
+    }
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
     return std::nullopt;
 }

@@ -40,6 +40,11 @@ struct agent_config {
     bool use_system_roots = true;  // the phone trusts its pre-loaded public roots too
     std::optional<std::string> client_certificate;  // PEM file: certificate (+ key unless given)
     std::optional<std::string> client_key;
+    // OpenSSL syntax; empty = OpenSSL's defaults. What the phone offers in its ClientHello, for
+    // testing a server against a narrower (or a matching) offer.
+    std::string cipher_list;   // TLS 1.2 and below
+    std::string ciphersuites;  // TLS 1.3
+    std::string groups;        // key exchange groups, e.g. X25519:P-256
     agent_action_uris action_uris;
 };
 

@@ -2,6 +2,7 @@
 // one thread, signals).
 #include "run/run_command.hpp"
 
+#include "fleet_command.hpp"
 #include "run/phone_runtime.hpp"
 
 #include "common/aastra/mac.hpp"
@@ -88,6 +89,7 @@ int run_phone(const run_options& o) {
     } catch (const std::exception& e) {
         return usage_error(e.what());
     }
+    if (auto err = check_tls_offer(agent)) return usage_error(*err);
     std::vector<config_setting> server_settings;
     if (o.server) {
         auto server = parse_server_url(*o.server);

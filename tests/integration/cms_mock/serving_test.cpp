@@ -1,5 +1,6 @@
 // cms-mock as a file server: layouts, HEAD, conditional and range requests, firmware, traversal
-// attempts against a canary outside the root, start-up errors and a clean SIGTERM.
+// attempts against a canary outside the root, start-up errors, the TLS offer settings and a clean
+// SIGTERM.
 #include "cms_mock_runner.hpp"
 #include "raw_socket.hpp"
 
@@ -199,6 +200,57 @@ BOOST_AUTO_TEST_CASE(bad_config_exits_2_naming_the_key_and_line) {
                     10s, "");
     BOOST_TEST(port.exit_code.value_or(-1) == 2);
     BOOST_TEST(port.stderr_text.find("listen.http") != std::string::npos, port.stderr_text);
+}
+
+// tls.groups, tls.ciphersuites and tls.cipher_list narrow what the server accepts, as an independent
+// client finds (openssl s_client): only P-384, only ChaCha20 in TLS 1.3, only AES-256-GCM in 1.2.
+BOOST_AUTO_TEST_CASE(tls_offer_settings_narrow_what_the_server_accepts) {
+    temp_dir dir{"cms-tls-offer"};
+    dir.write("tree/aastra.cfg", "x: 1\n");
+    cms_mock_options o;
+    o.config_yaml = open_tree_config +
+                    "tls:\n  groups: P-384\n  ciphersuites: TLS_CHACHA20_POLY1305_SHA256\n"
+                    "  cipher_list: ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384\n";
+    o.extra_args = {"--root", (dir.path() / "tree").string()};
+    cms_mock_runner mock(o);
+    auto s_client = [&](std::vector<std::string> extra) {
+        std::vector<std::string> argv{"openssl", "s_client", "-connect",
+                                      "127.0.0.1:" + std::to_string(port_of(mock.https_url())), "-CAfile",
+                                      mock.ca_file().string(), "-verify_return_error"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        auto r = run(argv, 20s, "");
+        BOOST_TEST_MESSAGE("s_client " << extra.front() << ": exit " << r.exit_code.value_or(-1) << "\n"
+                                        << r.stdout_text << r.stderr_text);
+        return r;
+    };
+    auto has = [](const run_result& r, const std::string& needle) {
+        return (r.stdout_text + r.stderr_text).find(needle) != std::string::npos;
+    };
+    const auto tls13 = s_client({"-tls1_3"});
+    BOOST_TEST(tls13.exit_code.value_or(-1) == 0);
+    BOOST_TEST(has(tls13, "Cipher is TLS_CHACHA20_POLY1305_SHA256"));
+    BOOST_TEST(has(tls13, "Server Temp Key: ECDH, secp384r1"));
+    const auto tls12 = s_client({"-tls1_2"});
+    BOOST_TEST(tls12.exit_code.value_or(-1) == 0);
+    BOOST_TEST(has(tls12, "-AES256-GCM-SHA384"));
+    BOOST_TEST(has(tls12, "Server Temp Key: ECDH, secp384r1"));
+    // Refused: a client without P-384, and a TLS 1.2 client without AES-256-GCM.
+    const auto x25519 = s_client({"-groups", "X25519"});
+    BOOST_TEST(x25519.exit_code.value_or(0) != 0);
+    BOOST_TEST(has(x25519, "handshake failure"));
+    const auto aes128 =
+        s_client({"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"});
+    BOOST_TEST(aes128.exit_code.value_or(0) != 0);
+    BOOST_TEST(has(aes128, "handshake failure"));
+
+    // A value OpenSSL refuses stops the start, naming it.
+    auto file = dir.write("bad.yaml", "tls:\n  groups: X25519:NOPE\n");
+    auto bad = run({binary_path("cms-mock/cms-mock").string(), "--config", file.string(), "--state-dir",
+                    (dir.path() / "s").string(), "--http", "off", "--https", "127.0.0.1:0", "--admin", "off"},
+                   20s, "");
+    BOOST_TEST(bad.exit_code.value_or(-1) == 2);
+    BOOST_TEST(bad.stderr_text.find("groups 'X25519:NOPE'") != std::string::npos, bad.stderr_text);
+    BOOST_TEST(bad.stdout_text.find("ready") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_stops_cleanly_with_exit_0) {

@@ -3,7 +3,8 @@
 // --keep-alive sends the whole boot over one connection; --tls-resumption makes nginx log
 // `$ssl_session_reused = r` from the second connection on, over TLS 1.2 and TLS 1.3; a client
 // certificate is accepted by nginx (`ssl_verify_client on`) and by cms-mock (`require`), and its
-// absence is a TLS failure (exit 4) with a reason.
+// absence is a TLS failure (exit 4) with a reason; tls.cipher_list, tls.ciphersuites and tls.groups
+// shape the ClientHello nginx logs.
 #include "cms_mock_runner.hpp"
 #include "nginx_server.hpp"
 #include "phone_agent_runner.hpp"
@@ -55,6 +56,7 @@ std::size_t distinct(const std::vector<std::string>& v) { return std::set<std::s
 // nginx's view, from the access-log fields nginx_server appends.
 struct log_line {
     std::string request, tls, reused, conn, req;
+    std::string cipher, curve, offered_ciphers, offered_curves;  // nginx's view of the ClientHello
 };
 
 std::vector<log_line> nginx_log(const nginx_server& nginx) {
@@ -74,8 +76,15 @@ std::vector<log_line> nginx_log(const nginx_server& nginx) {
         pos = eol + 1;
         if (line.empty()) continue;
         const auto q = line.find('"');
-        log_line l{line.substr(q + 1, line.find('"', q + 1) - q - 1), field(line, "tls"), field(line, "reused"),
-                   field(line, "conn"), field(line, "req")};
+        log_line l{line.substr(q + 1, line.find('"', q + 1) - q - 1),
+                   field(line, "tls"),
+                   field(line, "reused"),
+                   field(line, "conn"),
+                   field(line, "req"),
+                   field(line, "cipher"),
+                   field(line, "curve"),
+                   field(line, "offered_ciphers"),
+                   field(line, "offered_curves")};
         out.push_back(l);
     }
     return out;
@@ -202,6 +211,23 @@ BOOST_AUTO_TEST_CASE(unreadable_client_certificate_is_a_usage_error) {
     BOOST_TEST(r.stderr_text.find("missing.pem") != std::string::npos, r.stderr_text);
 }
 
+// Refused before any connection, naming the setting and OpenSSL's reason.
+BOOST_AUTO_TEST_CASE(tls_offer_openssl_refuses_is_a_usage_error) {
+    temp_dir phone("pa-conn");
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"tls.groups=X25519:NOPE", "tls.groups 'X25519:NOPE'"},
+        {"tls.cipher_list=NO-SUCH-CIPHER", "tls.cipher_list 'NO-SUCH-CIPHER'"},
+        {"tls.ciphersuites=TLS_NOPE", "tls.ciphersuites 'TLS_NOPE'"}};
+    for (const auto& [setting, named] : cases) {
+        auto o = phone_boot("https://127.0.0.1:9/", phone / "state", std::nullopt);
+        o.sets.push_back(setting);
+        auto r = boot_with(o, {});
+        BOOST_TEST((r.exit_code && *r.exit_code == 2), setting << ": " << describe(r));
+        BOOST_TEST(r.stderr_text.find(named) != std::string::npos, r.stderr_text);
+        BOOST_TEST(r.stderr_text.find("connect") == std::string::npos, r.stderr_text);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(phone_agent_boot_connection_nginx, require_nginx)
@@ -261,6 +287,51 @@ BOOST_AUTO_TEST_CASE(client_certificate_required_by_nginx) {
     BOOST_TEST((refused.exit_code && *refused.exit_code == 4), describe(refused));
     BOOST_TEST(refused.stderr_text.find("client certificate") != std::string::npos, tail(refused.stderr_text, 600));
     BOOST_TEST(!fs::exists(phone / "s2" / "server.cfg"));
+}
+
+// tls.cipher_list, tls.ciphersuites and tls.groups are what the ClientHello offers, as nginx logs
+// it ($ssl_ciphers, $ssl_curves), and what is negotiated ($ssl_cipher, $ssl_curve).
+BOOST_AUTO_TEST_CASE(tls_offer_settings_shape_the_client_hello) {
+    const std::vector<std::string> offer{"tls.groups=P-384:P-256",
+                                         "tls.cipher_list=ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384",
+                                         "tls.ciphersuites=TLS_CHACHA20_POLY1305_SHA256"};
+    for (const std::string protocol : {"TLSv1.2", "TLSv1.3"}) {
+        BOOST_TEST_CONTEXT(protocol) {
+            auto opts = open_tree();
+            opts.ssl_protocols = protocol;
+            nginx_server nginx(opts);
+            temp_dir phone("pa-offer");
+            auto o = phone_boot(nginx.url() + "/", phone / "state", nginx.ca_file());
+            o.sets.insert(o.sets.end(), offer.begin(), offer.end());
+            auto r = boot_with(o, {});
+            BOOST_TEST_REQUIRE((r.exit_code && *r.exit_code == 0), describe(r));
+            const auto log = nginx_log(nginx);
+            BOOST_TEST_REQUIRE(log.size() == 3u, nginx.access_log());
+            for (const auto& l : log) {
+                BOOST_TEST(l.offered_curves == "secp384r1:prime256v1", nginx.access_log());
+                BOOST_TEST(l.curve == "secp384r1");
+                BOOST_TEST(l.offered_ciphers.find("TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                                                  "ECDHE-RSA-AES256-GCM-SHA384") == 0,
+                           l.offered_ciphers);
+                BOOST_TEST(l.offered_ciphers.find("TLS_AES_128_GCM_SHA256") == std::string::npos, l.offered_ciphers);
+                BOOST_TEST(l.offered_ciphers.find("CBC") == std::string::npos, l.offered_ciphers);
+                if (protocol == "TLSv1.3") {
+                    BOOST_TEST(l.cipher == "TLS_CHACHA20_POLY1305_SHA256");
+                } else {
+                    BOOST_TEST(l.cipher.find("-AES256-GCM-SHA384") != std::string::npos, l.cipher);
+                }
+            }
+        }
+    }
+    // Without the settings the ClientHello is OpenSSL's default offer, with X25519 first.
+    nginx_server nginx(open_tree());
+    temp_dir phone("pa-offer");
+    auto plain = boot_with(phone_boot(nginx.url() + "/", phone / "state", nginx.ca_file()), {});
+    BOOST_TEST_REQUIRE((plain.exit_code && *plain.exit_code == 0), describe(plain));
+    const auto log = nginx_log(nginx);
+    BOOST_TEST_REQUIRE(!log.empty());
+    BOOST_TEST(log[0].offered_curves.find("X25519:") == 0, log[0].offered_curves);
+    BOOST_TEST(log[0].offered_ciphers.find("TLS_AES_128_GCM_SHA256") != std::string::npos, log[0].offered_ciphers);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

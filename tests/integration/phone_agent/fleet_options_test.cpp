@@ -1,8 +1,8 @@
 // `phone-agent fleet` beyond the basic storm, against the real cms-mock: keep-alive (one connection
 // per phone in cms-mock's journal), TLS resumption across resyncs, a --devices CSV with each
 // phone's own login, --shard, the open model's arrival rate, the progress line on a terminal
-// (a pseudo-terminal from Python's pty module), the generator's self-health figures and a server
-// given by host name.
+// (a pseudo-terminal from Python's pty module), the generator's self-health figures, a server
+// given by host name and the TLS offer settings (tls.groups).
 #include "cms_mock_runner.hpp"
 #include "fleet_devices.hpp"
 #include "phone_agent_runner.hpp"
@@ -150,6 +150,37 @@ BOOST_AUTO_TEST_CASE(tls_sessions_resume_across_resyncs) {
     BOOST_TEST(handshakes == num(r.report, {"throughput", "requests"}));
     BOOST_TEST(num(r.report, {"connections", "tls_resumed"}) == handshakes - 4);
     BOOST_TEST(journal(mock).size() == static_cast<std::size_t>(handshakes));
+}
+
+// The agent's TLS offer settings reach every phone of a fleet: against a cms-mock that accepts only
+// P-384, phones offering only X25519 fail as TLS errors and phones offering P-384 provision; a group
+// OpenSSL does not know is a usage error before the first phone starts.
+BOOST_AUTO_TEST_CASE(tls_groups_apply_to_every_phone) {
+    cms_mock_options o;
+    o.config_yaml = devices_yaml(3) + "tls:\n  groups: P-384\n";
+    cms_mock_runner mock(o);
+    temp_dir dir("fleet-opt");
+    const std::vector<std::string> common{"--server", mock.https_url() + "/", "--ca", mock.ca_file().string(),
+                                          "--mac-start", mac_of(0), "--count", "3", "--set",
+                                          "retry.max_attempts=1"};
+    auto with = [&](const std::string& groups) {
+        auto args = common;
+        args.insert(args.end(), {"--set", "tls.groups=" + groups});
+        return run_fleet(args, dir);
+    };
+    const auto refused = with("X25519");
+    BOOST_TEST(refused.exit_code.value_or(-1) == 0, refused.err);
+    BOOST_TEST(num(refused.report, {"phones", "failed"}) == 3);
+    BOOST_TEST(num(refused.report, {"errors", "tls"}) >= 3);
+    const auto accepted = with("X25519:P-384");
+    BOOST_TEST(accepted.exit_code.value_or(-1) == 0, accepted.err);
+    BOOST_TEST(num(accepted.report, {"phones", "provisioned"}) == 3);
+    BOOST_TEST(num(accepted.report, {"errors", "tls"}) == 0);
+
+    const auto unknown = with("X25519:NOPE");
+    BOOST_TEST(unknown.exit_code.value_or(-1) == 2);
+    BOOST_TEST(unknown.err.find("tls.groups 'X25519:NOPE'") != std::string::npos, unknown.err);
+    BOOST_TEST(unknown.out.find("provisioned") == std::string::npos, unknown.out);
 }
 
 // An IP literal is connected to without a lookup; a host name still goes through the resolver.

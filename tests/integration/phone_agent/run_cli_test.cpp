@@ -139,6 +139,45 @@ BOOST_AUTO_TEST_CASE(bad_options_exit_2) {
                                          "--state-dir", state.path().string()}, 20s);
     BOOST_TEST((bad_listen.exit_code == 2));
     BOOST_TEST(contains(bad_listen.stderr_text, "--http"));
+    auto bad_group = test_support::run({bin, "run", "--mac", "00085D000003", "--set", "tls.groups=NOPE",
+                                        "--state-dir", state.path().string()}, 20s);
+    BOOST_TEST((bad_group.exit_code == 2));
+    BOOST_TEST(contains(bad_group.stderr_text, "tls.groups 'NOPE'"), bad_group.stderr_text);
+}
+
+// The running phone offers the agent's tls.groups, in provisioning and in XML page fetches: a
+// cms-mock that accepts only P-384 refuses a phone offering X25519 alone (tls_error; the page
+// cannot load) and serves one offering P-384 (provisioned; the missing page is a 404).
+BOOST_AUTO_TEST_CASE(provisioning_offers_the_agent_tls_groups) {
+    test_support::cms_mock_options mock_options;
+    mock_options.config_yaml = "tls:\n  groups: P-384\n";
+    test_support::cms_mock_runner mock(mock_options);
+    for (const auto& [groups, expected] : {std::pair<std::string, std::string>{"X25519", "\"provisioning\":\"tls_error"},
+                                           std::pair<std::string, std::string>{"P-384", "\"provisioning\":\"provisioned\""}}) {
+        BOOST_TEST_CONTEXT(groups) {
+            test_support::temp_dir state("run-cli-groups");
+            state.write("local.cfg", "softkey1 type: xml\nsoftkey1 label: Menu\nsoftkey1 value: " + mock.https_url() +
+                                         "/dms/Aastra9480i/menu.xml\n");
+            test_support::process_options options;
+            options.argv = {test_support::binary_path("phone-agent/phone-agent").string(), "run", "--server",
+                            mock.https_url() + "/dms/Aastra9480i/", "--ca", mock.ca_file().string(), "--mac",
+                            "00085D000003", "--model", "9480i", "--http", "127.0.0.1:0", "--https", "off",
+                            "--state-dir", state.path().string(), "--set", "tls.groups=" + groups, "--set",
+                            "retry.max_attempts=1"};
+            test_support::child_process phone(std::move(options));
+            auto http_line = phone.wait_for_line("listening http://", 20s);
+            BOOST_TEST_REQUIRE(http_line.has_value(), phone.stderr_text());
+            const auto port = test_support::port_of(http_line->substr(10));
+            BOOST_TEST(eventually([&] { return contains(call(port, "GET", "/api/status"), expected); }, 20s),
+                       call(port, "GET", "/api/status"));
+            call(port, "POST", "/api/key", R"({"key":"softkey1"})");
+            const std::string page = groups == "P-384" ? "HTTP error 404" : "Cannot load page";
+            BOOST_TEST(eventually([&] { return contains(call(port, "GET", "/api/screen"), page); }, 10s),
+                       call(port, "GET", "/api/screen"));
+            phone.terminate(SIGTERM);
+            BOOST_TEST(phone.wait(15s).has_value());
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

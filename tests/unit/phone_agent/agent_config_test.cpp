@@ -1,5 +1,5 @@
-// phone-agent's YAML agent settings: the `action_uris` block `run` reads, through the same
-// defaults < file < environment < --set chain as every other setting.
+// phone-agent's YAML agent settings: the `action_uris` block `run` reads and the TLS offer, through
+// the same defaults < file < environment < --set chain as every other setting.
 #include "logic/agent_config.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -29,6 +29,20 @@ BOOST_AUTO_TEST_CASE(out_of_range_background_limit_names_the_key) {
             BOOST_TEST(std::string(e.what()).find("1..1024") != std::string::npos, e.what());
         }
     }
+}
+
+// Read as given; OpenSSL judges them when the command starts (boot_connection_test).
+BOOST_AUTO_TEST_CASE(tls_offer_is_empty_by_default_and_read_from_every_source) {
+    const auto defaults = load_agent_config(std::nullopt, {}, {});
+    BOOST_TEST(defaults.cipher_list.empty());
+    BOOST_TEST(defaults.ciphersuites.empty());
+    BOOST_TEST(defaults.groups.empty());
+
+    const auto set = load_agent_config(std::nullopt, {"PHONE_AGENT_TLS__GROUPS=P-256"},
+                                       {"tls.cipher_list=ECDHE+AESGCM", "tls.ciphersuites=TLS_AES_128_GCM_SHA256"});
+    BOOST_TEST(set.cipher_list == "ECDHE+AESGCM");
+    BOOST_TEST(set.ciphersuites == "TLS_AES_128_GCM_SHA256");
+    BOOST_TEST(set.groups == "P-256");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

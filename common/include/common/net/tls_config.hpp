@@ -63,6 +63,7 @@ struct tls_config {
     std::optional<tls_version> max_version;  // nullopt = newest the library supports
     std::string cipher_list;   // TLS <= 1.2, OpenSSL syntax; empty = OpenSSL's default
     std::string ciphersuites;  // TLS 1.3, OpenSSL syntax; empty = OpenSSL's default
+    std::string groups;        // key exchange groups in order, e.g. "X25519:P-256"; empty = OpenSSL's default
 
     client_cert_mode client_cert = client_cert_mode::none;  // server only
 
