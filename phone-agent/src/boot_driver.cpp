@@ -171,7 +171,7 @@ std::variant<std::shared_ptr<asio::ssl::context>, common::tls::tls_error> tls_co
     }
     key += std::to_string(static_cast<int>(cfg.min_version)) + "/" +
            (cfg.max_version ? std::to_string(static_cast<int>(*cfg.max_version)) : "-") + '\0';
-    key += cfg.cipher_list + '\0' + cfg.ciphersuites + '\0' + cfg.groups + '\0' + cfg.server_name + '\0';
+    key += cfg.offer.cipher_list + '\0' + cfg.offer.ciphersuites + '\0' + cfg.offer.groups + '\0' + cfg.server_name + '\0';
     append_key(key, cfg.certificate);
     append_key(key, cfg.private_key);
     for (const auto& p : cfg.chain) append_key(key, p);
@@ -338,9 +338,7 @@ common::tls::tls_config boot_driver::tls_settings() const {
     const auto& agent = settings_.agent;
     common::tls::tls_config t;
     t.use_system_roots = agent.use_system_roots;
-    t.cipher_list = agent.cipher_list;
-    t.ciphersuites = agent.ciphersuites;
-    t.groups = agent.groups;
+    t.offer = agent.tls_offer;
     if (settings_.ca_file) t.ca_files.push_back(common::tls::pem_source::from_file(*settings_.ca_file));
     if (settings_.state_dir) {
         std::error_code ec;

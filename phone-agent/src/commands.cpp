@@ -47,11 +47,9 @@ std::optional<std::string> check_client_certificate(const agent_config& agent) {
 }
 
 std::optional<std::string> check_tls_offer(const agent_config& agent) {
-    if (agent.cipher_list.empty() && agent.ciphersuites.empty() && agent.groups.empty()) return std::nullopt;
+    if (agent.tls_offer.empty()) return std::nullopt;
     common::tls::tls_config offer;
-    offer.cipher_list = agent.cipher_list;
-    offer.ciphersuites = agent.ciphersuites;
-    offer.groups = agent.groups;
+    offer.offer = agent.tls_offer;
     auto ctx = common::tls::make_client_context(offer);
     if (auto* err = std::get_if<common::tls::tls_error>(&ctx)) return "agent setting tls." + err->message;
     return std::nullopt;

@@ -4,6 +4,8 @@
 
 #include "logic/devices.hpp"
 
+#include "common/net/tls_config.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -113,10 +115,8 @@ struct tls_settings {
     std::string min_version = "1.2";
     bool legacy_tls10 = false;
     std::string client_certificates = "none";  // none | request | require
-    // OpenSSL syntax; empty = the defaults (OpenSSL's list; TLS 1.3 with AES-128-GCM first).
-    std::string cipher_list;   // TLS 1.2 and below
-    std::string ciphersuites;  // TLS 1.3
-    std::string groups;        // key exchange groups, e.g. X25519:P-256
+    // What the server accepts; empty = the defaults (OpenSSL's lists; TLS 1.3 AES-128-GCM first).
+    common::tls::tls_offer offer;
 };
 
 struct limits_settings {

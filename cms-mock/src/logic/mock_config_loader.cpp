@@ -147,9 +147,9 @@ void read_tls(const node_reader& r, tls_settings& t) {
     r.optional_enum("client_certificates", t.client_certificates,
                     {{"none", std::string("none")}, {"request", std::string("request")},
                      {"require", std::string("require")}});
-    r.optional("cipher_list", t.cipher_list);
-    r.optional("ciphersuites", t.ciphersuites);
-    r.optional("groups", t.groups);
+    r.optional("cipher_list", t.offer.cipher_list);
+    r.optional("ciphersuites", t.offer.ciphersuites);
+    r.optional("groups", t.offer.groups);
     r.finish();
 }
 

@@ -72,9 +72,7 @@ std::shared_ptr<net::ssl::context> make_tls(const mock_config& cfg) {
     }
     tc.min_version = parse_version(cfg.tls.min_version);
     tc.legacy_tls10 = cfg.tls.legacy_tls10;
-    tc.cipher_list = cfg.tls.cipher_list;
-    tc.ciphersuites = cfg.tls.ciphersuites;
-    tc.groups = cfg.tls.groups;
+    tc.offer = cfg.tls.offer;
     if (cfg.tls.client_certificates != "none") {
         tc.client_cert = cfg.tls.client_certificates == "require" ? common::tls::client_cert_mode::require
                                                                    : common::tls::client_cert_mode::request;

@@ -186,7 +186,7 @@ std::optional<tls_error> apply_protocol_settings(SSL_CTX* ctx, const tls_config&
         return tls_error{"max_version: " + openssl_reason()};
     }
 
-    std::string ciphers = cfg.cipher_list;
+    std::string ciphers = cfg.offer.cipher_list;
     if (cfg.legacy_tls10) {
         // TLS 1.0/1.1 sign handshakes with SHA-1/MD5, which security level 1+ rejects.
         if (ciphers.empty()) ciphers = "DEFAULT";
@@ -196,13 +196,13 @@ std::optional<tls_error> apply_protocol_settings(SSL_CTX* ctx, const tls_config&
         return tls_error{"cipher_list '" + ciphers + "': " + openssl_reason()};
     }
     if (cfg.legacy_tls10) SSL_CTX_set_security_level(ctx, 0);
-    if (!cfg.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, cfg.ciphersuites.c_str()) != 1) {
-        return tls_error{"ciphersuites '" + cfg.ciphersuites + "': " + openssl_reason()};
+    if (!cfg.offer.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, cfg.offer.ciphersuites.c_str()) != 1) {
+        return tls_error{"ciphersuites '" + cfg.offer.ciphersuites + "': " + openssl_reason()};
     }
     // A client sends its key share for the first group it lists; a server picks among the
     // client's groups in this order.
-    if (!cfg.groups.empty() && SSL_CTX_set1_groups_list(ctx, cfg.groups.c_str()) != 1) {
-        return tls_error{"groups '" + cfg.groups + "': " + openssl_reason()};
+    if (!cfg.offer.groups.empty() && SSL_CTX_set1_groups_list(ctx, cfg.offer.groups.c_str()) != 1) {
+        return tls_error{"groups '" + cfg.offer.groups + "': " + openssl_reason()};
     }
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
     return std::nullopt;
@@ -279,7 +279,7 @@ context_result make_server_context(const tls_config& cfg) {
     SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE);
     // OpenSSL's TLS 1.3 order starts with AES-256-GCM; with server preference that beat the
     // AES-128-GCM most clients list first (nginx, which lets the client choose, ends up there).
-    if (cfg.ciphersuites.empty() && SSL_CTX_set_ciphersuites(native, cheaper_aes_first) != 1) {
+    if (cfg.offer.ciphersuites.empty() && SSL_CTX_set_ciphersuites(native, cheaper_aes_first) != 1) {
         return tls_error{"server TLS 1.3 ciphersuites: " + openssl_reason()};
     }
     // One TLS 1.3 session ticket per handshake instead of OpenSSL's two: a client resumes with
@@ -318,7 +318,7 @@ context_result make_client_context(const tls_config& cfg) {
     // Offered in the order Firefox, Chrome and h2load use; servers that let the client
     // choose (nginx, Apache) then take AES-128-GCM, whose SHA-256 key schedule costs less than
     // SHA-384's in every handshake.
-    if (cfg.ciphersuites.empty() && SSL_CTX_set_ciphersuites(native, cheaper_aes_first) != 1) {
+    if (cfg.offer.ciphersuites.empty() && SSL_CTX_set_ciphersuites(native, cheaper_aes_first) != 1) {
         return tls_error{"client TLS 1.3 ciphersuites: " + openssl_reason()};
     }
 

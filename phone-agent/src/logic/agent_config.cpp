@@ -42,9 +42,9 @@ void read_agent_config(const node_reader& root, agent_config& cfg) {
     tls.optional("use_system_roots", cfg.use_system_roots);
     tls.optional("client_certificate", cfg.client_certificate);
     tls.optional("client_key", cfg.client_key);
-    tls.optional("cipher_list", cfg.cipher_list);
-    tls.optional("ciphersuites", cfg.ciphersuites);
-    tls.optional("groups", cfg.groups);
+    tls.optional("cipher_list", cfg.tls_offer.cipher_list);
+    tls.optional("ciphersuites", cfg.tls_offer.ciphersuites);
+    tls.optional("groups", cfg.tls_offer.groups);
     auto uris = root.child("action_uris");
     uris.optional("blocking", cfg.action_uris.blocking);
     std::optional<std::uint64_t> max_background;

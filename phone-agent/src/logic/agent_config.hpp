@@ -6,6 +6,7 @@
 #include "logic/retry_policy.hpp"
 
 #include "common/config/yaml_reader.hpp"
+#include "common/net/tls_config.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -40,11 +41,9 @@ struct agent_config {
     bool use_system_roots = true;  // the phone trusts its pre-loaded public roots too
     std::optional<std::string> client_certificate;  // PEM file: certificate (+ key unless given)
     std::optional<std::string> client_key;
-    // OpenSSL syntax; empty = OpenSSL's defaults. What the phone offers in its ClientHello, for
-    // testing a server against a narrower (or a matching) offer.
-    std::string cipher_list;   // TLS 1.2 and below
-    std::string ciphersuites;  // TLS 1.3
-    std::string groups;        // key exchange groups, e.g. X25519:P-256
+    // What the phone offers in its ClientHello, for testing a server against a narrower (or a
+    // matching) offer; empty = OpenSSL's defaults.
+    common::tls::tls_offer tls_offer;
     agent_action_uris action_uris;
 };
 

@@ -186,9 +186,7 @@ void phone_runtime::save_local() {
 common::tls::tls_config phone_runtime::client_tls_settings() const {
     common::tls::tls_config t;
     t.use_system_roots = settings_.agent.use_system_roots;
-    t.cipher_list = settings_.agent.cipher_list;
-    t.ciphersuites = settings_.agent.ciphersuites;
-    t.groups = settings_.agent.groups;
+    t.offer = settings_.agent.tls_offer;
     if (settings_.ca_file) t.ca_files.push_back(common::tls::pem_source::from_file(*settings_.ca_file));
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(settings_.state_dir / "certificates", ec)) {

@@ -431,7 +431,7 @@ BOOST_AUTO_TEST_CASE(configuration_errors_name_what_failed) {
     BOOST_TEST(contains(message_of(make_server_context(garbage)), "garbage.pem"));
 
     auto ciphers = client_config();
-    ciphers.cipher_list = "NO-SUCH-CIPHER";
+    ciphers.offer.cipher_list = "NO-SUCH-CIPHER";
     const auto bad_ciphers = message_of(make_client_context(ciphers));
     BOOST_TEST(contains(bad_ciphers, "cipher_list 'NO-SUCH-CIPHER'"), bad_ciphers);
 

@@ -34,15 +34,15 @@ BOOST_AUTO_TEST_CASE(out_of_range_background_limit_names_the_key) {
 // Read as given; OpenSSL judges them when the command starts (boot_connection_test).
 BOOST_AUTO_TEST_CASE(tls_offer_is_empty_by_default_and_read_from_every_source) {
     const auto defaults = load_agent_config(std::nullopt, {}, {});
-    BOOST_TEST(defaults.cipher_list.empty());
-    BOOST_TEST(defaults.ciphersuites.empty());
-    BOOST_TEST(defaults.groups.empty());
+    BOOST_TEST(defaults.tls_offer.cipher_list.empty());
+    BOOST_TEST(defaults.tls_offer.ciphersuites.empty());
+    BOOST_TEST(defaults.tls_offer.groups.empty());
 
     const auto set = load_agent_config(std::nullopt, {"PHONE_AGENT_TLS__GROUPS=P-256"},
                                        {"tls.cipher_list=ECDHE+AESGCM", "tls.ciphersuites=TLS_AES_128_GCM_SHA256"});
-    BOOST_TEST(set.cipher_list == "ECDHE+AESGCM");
-    BOOST_TEST(set.ciphersuites == "TLS_AES_128_GCM_SHA256");
-    BOOST_TEST(set.groups == "P-256");
+    BOOST_TEST(set.tls_offer.cipher_list == "ECDHE+AESGCM");
+    BOOST_TEST(set.tls_offer.ciphersuites == "TLS_AES_128_GCM_SHA256");
+    BOOST_TEST(set.tls_offer.groups == "P-256");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -44,6 +44,16 @@ struct pem_source {
     bool operator==(const pem_source&) const = default;
 };
 
+// What a client offers in its ClientHello, or what a server accepts, besides the versions. OpenSSL
+// syntax; an empty string keeps OpenSSL's default for that list.
+struct tls_offer {
+    std::string cipher_list;   // TLS 1.2 and below, e.g. "ECDHE+AESGCM"
+    std::string ciphersuites;  // TLS 1.3, e.g. "TLS_AES_128_GCM_SHA256"
+    std::string groups;        // key exchange groups in order, e.g. "X25519:P-256"
+    bool empty() const noexcept { return cipher_list.empty() && ciphersuites.empty() && groups.empty(); }
+    bool operator==(const tls_offer&) const = default;
+};
+
 struct tls_config {
     // Own identity: the server certificate on a server, the client certificate on a client
     // (optional there). `certificate` may hold the leaf followed by intermediates; `chain` adds
@@ -61,9 +71,7 @@ struct tls_config {
 
     tls_version min_version = tls_version::tls1_2;
     std::optional<tls_version> max_version;  // nullopt = newest the library supports
-    std::string cipher_list;   // TLS <= 1.2, OpenSSL syntax; empty = OpenSSL's default
-    std::string ciphersuites;  // TLS 1.3, OpenSSL syntax; empty = OpenSSL's default
-    std::string groups;        // key exchange groups in order, e.g. "X25519:P-256"; empty = OpenSSL's default
+    tls_offer offer;
 
     client_cert_mode client_cert = client_cert_mode::none;  // server only
 
