@@ -25,11 +25,13 @@
 #include <memory>
 #include <optional>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <tuple>
 #include <type_traits>
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace common::net {
 
@@ -409,6 +411,21 @@ std::optional<url_parts> parse_url(std::string_view url, std::string* error) {
 
 namespace {
 
+// Connects an open, non-blocking socket to one endpoint. Asio's connect operation would check the
+// socket with poll() before reading SO_ERROR and, on a socket Asio opened, switch it to
+// non-blocking with an ioctl of its own: two system calls per connection a fleet does not need.
+asio::awaitable<boost::system::error_code> connect_one(tcp::socket& socket, const tcp::endpoint& ep) {
+    boost::system::error_code ec;
+    if (::connect(socket.native_handle(), ep.data(), static_cast<socklen_t>(ep.size())) == 0) co_return ec;
+    if (errno != EINPROGRESS) co_return boost::system::error_code(errno, asio::error::get_system_category());
+    std::tie(ec) = co_await socket.async_wait(tcp::socket::wait_write, use_nothrow);
+    if (ec) co_return ec;
+    asio::detail::socket_option::integer<SOL_SOCKET, SO_ERROR> status;
+    socket.get_option(status, ec);
+    if (!ec && status.value() != 0) ec = boost::system::error_code(status.value(), asio::error::get_system_category());
+    co_return ec;
+}
+
 // Resolves, connects (from the request's source address, if any) and for https performs the
 // handshake, offering `offered` for resumption. On failure `out` says why and nullptr is returned.
 asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
@@ -438,7 +455,12 @@ asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
     }
     boost::system::error_code cec;
     tcp::endpoint ep;
-    if (!req.local_address) {
+    if (!req.local_address && endpoints.size() == 1) {
+        ep = endpoints.front();
+        socket.open(ep.protocol(), cec);
+        if (!cec) socket.non_blocking(true, cec);
+        if (!cec) cec = co_await connect_one(socket, ep);
+    } else if (!req.local_address) {
         // The deadline closes the socket of the attempt it interrupts; no further address is tried.
         const auto until_deadline = [&deadline = conn->deadline](const boost::system::error_code&,
                                                                  const tcp::endpoint&) { return !deadline.fired(); };
@@ -456,6 +478,7 @@ asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
         }
         if (!cec && !found) cec = asio::error::address_family_not_supported;
         if (!cec) socket.open(ep.protocol(), cec);
+        if (!cec) socket.non_blocking(true, cec);
         if (!cec) {
             // Linux: take the source port at connect time, so ports are shared across destinations.
             using bind_no_port = asio::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>;
@@ -469,7 +492,7 @@ asio::awaitable<std::unique_ptr<client_session::connection>> open_connection(
                          cec.message();
             co_return nullptr;
         }
-        std::tie(cec) = co_await socket.async_connect(ep, use_nothrow);
+        cec = co_await connect_one(socket, ep);
     }
     cec = conn->timed(cec);
     out.timings.connect = since(started);

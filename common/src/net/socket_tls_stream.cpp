@@ -174,8 +174,9 @@ socket_tls_stream::socket_tls_stream(net::ip::tcp::socket& socket, SSL_CTX* cont
         // 5-byte header first and its body in a second call.
         SSL_set_read_ahead(ssl_, 1);
     }
+    // A client's socket is non-blocking already (http_client set it before connecting).
     error_code ignored;
-    socket_.non_blocking(true, ignored);
+    if (!socket_.non_blocking()) socket_.non_blocking(true, ignored);
     if (side == role::server) {
         SSL_set_accept_state(ssl_);
     } else {
