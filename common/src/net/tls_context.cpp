@@ -407,14 +407,14 @@ std::string describe_handshake_error(const SSL* ssl, const boost::system::error_
             msg += "; the peer does not accept the offered TLS versions";
             break;
         case SSL_R_NO_SHARED_CIPHER:
-            msg += "; no cipher or signature algorithm acceptable to both sides";
+            msg += "; no cipher, key exchange group or signature algorithm acceptable to both sides";
             break;
         case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
             // A TLS 1.2 server that requires a client certificate answers a missing one this way.
             msg += ssl != nullptr && SSL_get_certificate(ssl) == nullptr
-                       ? "; no cipher or signature algorithm acceptable to both sides, or the server "
+                       ? "; no cipher, key exchange group or signature algorithm acceptable to both sides, or the server "
                          "requires a client certificate"
-                       : "; no cipher or signature algorithm acceptable to both sides";
+                       : "; no cipher, key exchange group or signature algorithm acceptable to both sides";
             break;
         case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
             msg += "; the server requires a client certificate";

@@ -3,6 +3,7 @@
 #include "validate/validate_runner.hpp"
 
 #include "common/fs/atomic_file.hpp"
+#include "common/net/tls_context.hpp"
 
 #include <fstream>
 #include <iostream>
@@ -51,6 +52,9 @@ void add_validate_command(CLI::App& app, validate_options& v) {
         ->check(CLI::Range(0u, 3600u));
     cmd->add_option("--client-cert", v.client_cert, "client certificate (PEM) for TLS-006")->check(CLI::ExistingFile);
     cmd->add_option("--client-key", v.client_key, "its private key (PEM)")->check(CLI::ExistingFile);
+    cmd->add_option("--tls-ciphers", v.tls_ciphers, "TLS 1.2 ciphers offered, OpenSSL syntax (default: OpenSSL's)");
+    cmd->add_option("--tls-ciphersuites", v.tls_ciphersuites, "TLS 1.3 suites offered (default: OpenSSL's)");
+    cmd->add_option("--tls-groups", v.tls_groups, "key exchange groups offered, e.g. X25519:P-256 (default: OpenSSL's)");
     cmd->add_option("--check", v.only, "run only this check (repeatable), e.g. --check AUTH-003");
     cmd->footer("Results: pass, warn, fail, skip. Exit codes: 0 no unexpected failure, 1 a check failed "
                 "(not listed in --baseline), 2 usage.");
@@ -81,6 +85,15 @@ int run_validate(const validate_options& v) {
     s.password = v.password;
     if (v.ca_file) s.ca_file = *v.ca_file;
     s.system_roots = v.system_roots;
+    s.tls_offer = {v.tls_ciphers, v.tls_ciphersuites, v.tls_groups};
+    if (!s.tls_offer.empty()) {
+        common::tls::tls_config offer;
+        offer.offer = s.tls_offer;
+        auto ctx = common::tls::make_client_context(offer);
+        if (auto* err = std::get_if<common::tls::tls_error>(&ctx)) {
+            return usage("--tls-ciphers/--tls-ciphersuites/--tls-groups: " + err->message);
+        }
+    }
     s.timeout = std::chrono::milliseconds(v.timeout_ms);
     s.missing_file = v.missing_file;
     s.stale_after = std::chrono::seconds(v.stale_after_seconds);

@@ -24,6 +24,7 @@ struct validate_options {
     unsigned timeout_ms = 10'000;  // every phase of every exchange; also the Connection: close wait
     std::string missing_file = "phone-agent-validate-missing.cfg";
     bool system_roots = true;
+    std::string tls_ciphers, tls_ciphersuites, tls_groups;  // the ClientHello's offer (OpenSSL syntax)
     std::optional<std::string> baseline_file;  // known failures
     unsigned stale_after_seconds = 0;          // AUTH-008: wait this long, then reuse the nonce
     std::optional<std::string> client_cert;    // TLS-006

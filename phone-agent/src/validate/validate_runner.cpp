@@ -236,6 +236,7 @@ private:
     common::tls::tls_config phone_tls() const {
         common::tls::tls_config t;
         t.use_system_roots = s_.system_roots;
+        t.offer = s_.tls_offer;
         if (s_.ca_file) t.ca_files.push_back(common::tls::pem_source::from_file(*s_.ca_file));
         return t;
     }
@@ -508,6 +509,7 @@ private:
         agent.retry.max_attempts = 1;
         agent.timeouts = {s_.timeout, s_.timeout, s_.timeout, s_.timeout};
         agent.use_system_roots = s_.system_roots;
+        agent.tls_offer = s_.tls_offer;
         boot_settings settings;
         settings.order = agent.order;
         settings.retry = agent.retry;

@@ -7,6 +7,7 @@
 #include "common/aastra/mac.hpp"
 #include "common/aastra/models.hpp"
 #include "common/net/http_client.hpp"
+#include "common/net/tls_config.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -26,6 +27,7 @@ struct runner_settings {
     std::string password;
     std::optional<std::filesystem::path> ca_file;
     bool system_roots = true;
+    common::tls::tls_offer tls_offer;  // what every TLS exchange offers; empty = OpenSSL's defaults
     std::chrono::milliseconds timeout{10'000};
     std::string missing_file;
     std::chrono::seconds stale_after{0};  // 0: AUTH-008 is skipped

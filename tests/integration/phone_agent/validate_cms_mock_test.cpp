@@ -55,6 +55,28 @@ BOOST_AUTO_TEST_CASE(default_cms_mock_passes_over_https) {
     BOOST_TEST(o.exit_code == 0);
 }
 
+// --tls-groups is what every exchange offers: a cms-mock that accepts only P-384 fails the TLS
+// checks of a phone offering X25519 alone and passes them (and the boot) for one offering P-384;
+// a group OpenSSL does not know is a usage error.
+BOOST_AUTO_TEST_CASE(tls_groups_option_is_what_the_phone_offers) {
+    auto m = mock("tls:\n  groups: P-384\n", {}, true);
+    auto v = options_for(m.https_url() + dms, m.ca_file());
+    v.only = {"TLS-002", "PROV-001"};
+    v.tls_groups = "X25519";
+    const auto refused = run_with(v);
+    expect(refused, "TLS-002", "fail");
+    BOOST_TEST(refused.seen.at("TLS-002").find("key exchange group") != std::string::npos, refused.seen.at("TLS-002"));
+    expect(refused, "PROV-001", "fail");
+    BOOST_TEST(refused.exit_code == 1);
+    v.tls_groups = "P-384";
+    const auto accepted = run_with(v);
+    expect(accepted, "TLS-002", "pass");
+    expect(accepted, "PROV-001", "pass");
+    BOOST_TEST(accepted.exit_code == 0);
+    v.tls_groups = "X25519:NOPE";
+    BOOST_TEST(phone_agent::run_validate(v) == 2);
+}
+
 BOOST_AUTO_TEST_CASE(http_001_truncated_body_fails) {
     auto m = mock("faults:\n  - {path: \"*aastra.cfg\", truncate: true}\n");
     auto o = validate(m.http_url() + dms);
