@@ -152,8 +152,12 @@ BOOST_AUTO_TEST_CASE(provisioning_offers_the_agent_tls_groups) {
     test_support::cms_mock_options mock_options;
     mock_options.config_yaml = "tls:\n  groups: P-384\n";
     test_support::cms_mock_runner mock(mock_options);
-    for (const auto& [groups, expected] : {std::pair<std::string, std::string>{"X25519", "\"provisioning\":\"tls_error"},
-                                           std::pair<std::string, std::string>{"P-384", "\"provisioning\":\"provisioned\""}}) {
+    const std::vector<std::pair<std::string, std::string>> cases{{"X25519", "\"provisioning\":\"tls_error"},
+                                                                 {"P-384", "\"provisioning\":\"provisioned\""}};
+    for (const auto& item : cases) {
+        // Named copies: clang 14 cannot capture structured bindings in the lambdas below.
+        const std::string groups = item.first;
+        const std::string expected = item.second;
         BOOST_TEST_CONTEXT(groups) {
             test_support::temp_dir state("run-cli-groups");
             state.write("local.cfg", "softkey1 type: xml\nsoftkey1 label: Menu\nsoftkey1 value: " + mock.https_url() +
