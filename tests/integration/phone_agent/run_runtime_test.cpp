@@ -175,6 +175,8 @@ BOOST_AUTO_TEST_CASE(keys_wait_for_a_blocking_action_uri) {
                                  "softkey1 value: http://127.0.0.1:" + port + "/k.xml\n");
     phone_under_test phone(state.path());
     BOOST_TEST_REQUIRE(slow.wait([&] { return slow.accepted() == 1; }, 15s));
+    // Accepted is not yet read: the request may arrive a moment after the connection.
+    BOOST_TEST(slow.wait([&] { return !slow.first_request().empty(); }, 5s));
     BOOST_TEST(contains(slow.first_request(), "GET /startup?ip=127.0.0.1 HTTP/1.1"), slow.first_request());
     BOOST_TEST(contains(phone.status(), "\"action_uri_pending\":true"), phone.status());
 
@@ -195,6 +197,7 @@ BOOST_AUTO_TEST_CASE(action_uri_poll_fires_every_interval) {
                                  "/poll\naction uri poll interval: 1\nxml get timeout: 1\n");
     phone_under_test phone(state.path());
     BOOST_TEST(slow.wait([&] { return slow.accepted() >= 3; }, 10s), slow.accepted());
+    BOOST_TEST(slow.wait([&] { return !slow.first_request().empty(); }, 5s));
     BOOST_TEST(contains(slow.first_request(), "GET /poll HTTP/1.1"), slow.first_request());
     BOOST_TEST(contains(slow.first_request(), "User-Agent: " + ua_9480i));
 }
