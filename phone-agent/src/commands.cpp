@@ -47,11 +47,7 @@ std::optional<std::string> check_client_certificate(const agent_config& agent) {
 }
 
 std::optional<std::string> check_tls_offer(const agent_config& agent) {
-    if (agent.tls_offer.empty()) return std::nullopt;
-    common::tls::tls_config offer;
-    offer.offer = agent.tls_offer;
-    auto ctx = common::tls::make_client_context(offer);
-    if (auto* err = std::get_if<common::tls::tls_error>(&ctx)) return "agent setting tls." + err->message;
+    if (auto err = common::tls::check_client_offer(agent.tls_offer)) return "agent setting tls." + err->message;
     return std::nullopt;
 }
 

@@ -338,6 +338,15 @@ context_result make_client_context(const tls_config& cfg) {
     return std::move(*ctx);
 }
 
+std::optional<tls_error> check_client_offer(const tls_offer& offer) {
+    if (offer.empty()) return std::nullopt;
+    tls_config cfg;
+    cfg.offer = offer;
+    auto ctx = make_client_context(cfg);
+    if (auto* err = std::get_if<tls_error>(&ctx)) return std::move(*err);
+    return std::nullopt;
+}
+
 std::optional<tls_error> prepare_client_stream(SSL* ssl, std::string_view host,
                                                const tls_config& cfg) {
     std::string name(cfg.server_name.empty() ? host : std::string_view(cfg.server_name));

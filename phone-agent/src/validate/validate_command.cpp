@@ -86,13 +86,8 @@ int run_validate(const validate_options& v) {
     if (v.ca_file) s.ca_file = *v.ca_file;
     s.system_roots = v.system_roots;
     s.tls_offer = {v.tls_ciphers, v.tls_ciphersuites, v.tls_groups};
-    if (!s.tls_offer.empty()) {
-        common::tls::tls_config offer;
-        offer.offer = s.tls_offer;
-        auto ctx = common::tls::make_client_context(offer);
-        if (auto* err = std::get_if<common::tls::tls_error>(&ctx)) {
-            return usage("--tls-ciphers/--tls-ciphersuites/--tls-groups: " + err->message);
-        }
+    if (auto err = common::tls::check_client_offer(s.tls_offer)) {
+        return usage("--tls-ciphers/--tls-ciphersuites/--tls-groups: " + err->message);
     }
     s.timeout = std::chrono::milliseconds(v.timeout_ms);
     s.missing_file = v.missing_file;

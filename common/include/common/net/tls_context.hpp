@@ -35,6 +35,11 @@ context_result make_server_context(const tls_config& cfg);
 // per connection: call prepare_client_stream before each handshake.
 context_result make_client_context(const tls_config& cfg);
 
+// Whether OpenSSL takes `offer` for a client hello, checked at start-up so a bad setting is a
+// usage error before any connection: builds a throwaway client context with only the offer set.
+// The message names the setting ("groups 'X25519:NOPE': ..."); empty offers always pass.
+std::optional<tls_error> check_client_offer(const tls_offer& offer);
+
 // Sets SNI (host names only; RFC 6066 forbids IP literals) and, when cfg.verify_peer and
 // cfg.verify_hostname are on, the name or IP address the certificate must match. `host` is what
 // was connected to; cfg.server_name overrides it. An IPv6 literal may be bracketed.
