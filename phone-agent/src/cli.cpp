@@ -55,11 +55,16 @@ void add_commands(CLI::App& app, cli& c) {
     fl->add_option("--threads", f.threads, "io_context threads; phones dealt round-robin, --concurrency split")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
-    fl->add_option("--storm-window", f.storm_window, "release the phones uniformly within this time (boot storm)")
+    fl->add_option("--storm-window", f.storm_window, "release the phones within this time (boot storm)")
+        ->capture_default_str();
+    fl->add_option("--storm-shape", f.storm_shape,
+                   "spread over the window: uniform (evenly) or exponential (most at once, a thinning tail)")
         ->capture_default_str();
     fl->add_option("--duration", f.duration, "start no new phone after this time");
     fl->add_option("--threshold", f.thresholds,
-                   "pass/fail check, repeatable: 'p99<500ms', 'firmware.p90<2s', 'errors<0.1%', 'provisioned>=99%'");
+                   "pass/fail check, repeatable: 'p99<500ms', 'firmware.p90<2s', 'errors<0.1%', 'provisioned>=99%', 'provisioned@60s>=99%'");
+    fl->add_option("--deadline", f.deadlines,
+                   "report the share of the phones provisioned by this time after the start (repeatable)");
     fl->add_option("--source-addresses", f.source_addresses,
                    "bind phones' connections to these addresses in turn, e.g. 127.0.0.2-127.0.0.50");
     fl->add_flag("--keep-alive", f.keep_alive, "each phone reuses one connection per server (the phone does not)");
@@ -70,11 +75,14 @@ void add_commands(CLI::App& app, cli& c) {
         "--devices", f.devices, "CSV of phones: header mac,model,firmware,username,password,client_cert,client_key");
     for (auto* o : {fl->get_option("--mac-start"), fl->get_option("--count")}) o->excludes(devices_opt);
     fl->add_option("--shard", f.shard, "run only shard K (0-based) of N equal parts of the phones, e.g. 2/4");
-    fl->add_option("--resyncs", f.resyncs, "boot every phone again this many times (resync)")->capture_default_str();
+    fl->add_option("--resyncs", f.resyncs, "boot every phone again this many times (resync)")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000'000}))
+        ->capture_default_str();
     fl->add_option("--resync-interval", f.resync_interval, "time between a phone's boots, from its intended start");
     auto* rate_opt = fl->add_option("--arrival-rate", f.arrival_rate,
                                     "open model: phones started per second (50, 50/s, 3000/m), not waiting for others");
     rate_opt->excludes(fl->get_option("--storm-window"));
+    rate_opt->excludes(fl->get_option("--storm-shape"));
     fl->add_option("--ramp", f.ramp, "open-model stages DURATION:RATE, linear ramps, e.g. 30s:100,1m:100,30s:0")
         ->needs(rate_opt);
     fl->footer(

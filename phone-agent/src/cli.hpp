@@ -46,8 +46,10 @@ struct fleet_options {
     std::size_t concurrency = 0;
     std::size_t threads = 1;
     std::string storm_window = "0s";
+    std::string storm_shape = "uniform";
     std::optional<std::string> duration;
     std::vector<std::string> thresholds;
+    std::vector<std::string> deadlines;
     std::optional<std::string> source_addresses;
     bool keep_alive = false;
     bool tls_resumption = false;

@@ -321,6 +321,14 @@ private:
 
 }  // namespace
 
+std::vector<std::chrono::microseconds> fleet_request::watched_deadlines() const {
+    auto all = deadlines;
+    for (const auto& t : thresholds) {
+        if (t.what == threshold::kind::provisioned_by) all.push_back(t.deadline);
+    }
+    return all;
+}
+
 int run_fleet(const fleet_request& req) {
     if (req.state_dir) {
         std::error_code ec;

@@ -56,8 +56,13 @@ struct fleet_request {
     std::size_t concurrency = 0;  // 0: no limit; split evenly over the threads
     std::size_t threads = 1;      // io_contexts, one thread each; phone i runs on i % threads
     std::chrono::microseconds storm_window{0};
+    storm_shape storm_spread = storm_shape::uniform;  // how the window is filled
     std::chrono::microseconds duration{0};  // 0: start every phone
     std::vector<threshold> thresholds;
+    // --deadline: report the phones provisioned by each, after the start.
+    std::vector<std::chrono::microseconds> deadlines;
+    // What the statistics count exactly: deadlines plus those of `provisioned@D` thresholds.
+    std::vector<std::chrono::microseconds> watched_deadlines() const;
     std::vector<std::string> source_addresses;  // phone i binds to [i % size]
     std::chrono::milliseconds progress_interval{1000};
     std::string command_line;  // for the report

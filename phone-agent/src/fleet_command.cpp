@@ -160,6 +160,12 @@ int fleet_command(const fleet_options& f, bool firmware_given, std::string comma
     auto window = parse_duration(f.storm_window);
     if (auto* err = std::get_if<plan_error>(&window)) return usage_error("--storm-window " + err->message);
     req.storm_window = std::get<std::chrono::microseconds>(window);
+    auto shape = parse_storm_shape(f.storm_shape);
+    if (auto* err = std::get_if<plan_error>(&shape)) return usage_error("--storm-shape " + err->message);
+    req.storm_spread = std::get<storm_shape>(shape);
+    if (req.storm_spread != storm_shape::uniform && req.storm_window.count() == 0) {
+        return usage_error("--storm-shape " + f.storm_shape + " needs a --storm-window longer than 0");
+    }
     if (f.duration) {
         auto d = parse_duration(*f.duration);
         if (auto* err = std::get_if<plan_error>(&d)) return usage_error("--duration " + err->message);
@@ -184,6 +190,13 @@ int fleet_command(const fleet_options& f, bool firmware_given, std::string comma
         auto t = parse_threshold(text);
         if (auto* err = std::get_if<plan_error>(&t)) return usage_error(err->message);
         req.thresholds.push_back(std::get<threshold>(t));
+    }
+    for (const auto& text : f.deadlines) {
+        auto d = parse_duration(text);
+        if (auto* err = std::get_if<plan_error>(&d)) return usage_error("--deadline " + err->message);
+        const auto deadline = std::get<std::chrono::microseconds>(d);
+        if (deadline.count() <= 0) return usage_error("--deadline '" + text + "': must be more than 0");
+        req.deadlines.push_back(deadline);
     }
     if (f.source_addresses) {
         auto addresses = parse_address_list(*f.source_addresses);

@@ -17,6 +17,14 @@ namespace {
 
 constexpr double quantiles[] = {50.0, 90.0, 99.0, 99.9};
 constexpr const char* quantile_names[] = {"p50", "p90", "p99", "p99.9"};
+// Shares of the fleet's phones whose first provisioning time the summary names.
+struct fleet_share {
+    const char* text;  // summary
+    const char* key;   // JSON
+    double share;
+};
+constexpr fleet_share fleet_shares[] = {
+    {"50%", "p50_s", 0.5}, {"90%", "p90_s", 0.9}, {"99%", "p99_s", 0.99}, {"all", "p100_s", 1.0}};
 
 double seconds(microseconds d) { return static_cast<double>(d.count()) / 1e6; }
 
@@ -47,7 +55,7 @@ fleet_report::fleet_report(const fleet_request& req, const fleet_stats& stats, m
                            const std::map<error_class, std::string>& error_examples, const generator_health& health)
     : req_(req), stats_(stats), elapsed_(elapsed), error_examples_(error_examples), health_(health) {
     for (const auto& t : req_.thresholds) {
-        results_.push_back(evaluate(t, stats_, req_.planned_boots()));
+        results_.push_back(evaluate(t, stats_, req_.planned_boots(), req_.phones.size()));
         if (!results_.back().passed) passed_ = false;
     }
 }
@@ -79,6 +87,15 @@ bool fleet_report::print_summary(std::ostream& out) const {
                   static_cast<unsigned long long>(stats_.requests_with_status(4)),
                   static_cast<unsigned long long>(stats_.requests_with_status(5)));
     out << buf;
+    out << fleet_progress_line();
+    for (const auto d : req_.deadlines) {
+        const auto by = stats_.provisioned_by(d);
+        const auto phones = req_.phones.size();
+        std::snprintf(buf, sizeof buf, "deadline %s after the start: %llu of %zu phones provisioned (%.2f%%)\n",
+                      format_duration(d).c_str(), static_cast<unsigned long long>(by), phones,
+                      phones ? 100.0 * static_cast<double>(by) / static_cast<double>(phones) : 0.0);
+        out << buf;
+    }
     std::snprintf(buf, sizeof buf,
                   "connections: %llu reused (keep-alive), %llu TLS handshakes of which %llu resumed, %.1f%% of "
                   "request time in TLS handshakes\n",
@@ -113,6 +130,20 @@ bool fleet_report::print_summary(std::ostream& out) const {
     return passed_;
 }
 
+std::string fleet_report::fleet_progress_line() const {
+    std::string line = "phones provisioned after the start:";
+    const char* sep = " ";
+    for (const auto& s : fleet_shares) {
+        const auto at = stats_.fleet_provisioned_at(s.share, req_.phones.size());
+        line += sep;
+        line += s.text;
+        line += " by ";
+        line += at ? format_duration(*at) : std::string("-");
+        sep = ", ";
+    }
+    return line + "\n";
+}
+
 double fleet_report::tls_time_share() const {
     std::uint64_t total = 0;
     for (auto m : {metric::aastra_cfg, metric::model_cfg, metric::mac_cfg, metric::firmware}) {
@@ -139,6 +170,7 @@ std::string fleet_report::json() const {
                       {"firmware", req_.firmware},
                       {"concurrency", req_.concurrency},
                       {"storm_window_s", seconds(req_.storm_window)},
+                      {"storm_shape", to_string(req_.storm_spread)},
                       {"duration_s", seconds(req_.duration)},
                       {"source_addresses", req_.source_addresses.size()},
                       {"state", req_.state_dir ? "disk" : "memory"},
@@ -179,6 +211,20 @@ std::string fleet_report::json() const {
                                           {"passed", r.passed},
                                           {"detail", r.observed_text}});
     }
+    json::object fleet_provisioned;
+    for (const auto& s : fleet_shares) {
+        const auto at = stats_.fleet_provisioned_at(s.share, req_.phones.size());
+        fleet_provisioned[s.key] = at ? json::value(seconds(*at)) : json::value(nullptr);
+    }
+    json::array deadlines;
+    for (const auto d : req_.deadlines) {
+        const auto by = stats_.provisioned_by(d);
+        const auto phones = req_.phones.size();
+        deadlines.push_back(json::object{
+            {"after_s", seconds(d)},
+            {"provisioned", by},
+            {"share", phones ? static_cast<double>(by) / static_cast<double>(phones) : 0.0}});
+    }
     json::object status{{"2xx", stats_.requests_with_status(2)},
                         {"3xx", stats_.requests_with_status(3)},
                         {"4xx", stats_.requests_with_status(4)},
@@ -193,6 +239,8 @@ std::string fleet_report::json() const {
                       {"failed", stats_.failed()},
                       {"provisioned_share", n ? static_cast<double>(stats_.provisioned()) / static_cast<double>(n) : 0.0},
                       {"error_rate", stats_.error_rate_percent() / 100.0}}},
+        {"fleet_provisioned", std::move(fleet_provisioned)},
+        {"deadlines", std::move(deadlines)},
         {"throughput",
          json::object{{"requests", stats_.requests()},
                       {"requests_per_s", secs > 0 ? static_cast<double>(stats_.requests()) / secs : 0.0},

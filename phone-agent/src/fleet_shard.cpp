@@ -109,7 +109,8 @@ struct fleet_shard::phone_run {
 // successful run; a fleet holds 100,000 of these.
 struct fleet_shard::phone_slot {
     clock_type::time_point first_intended{};
-    std::size_t boots = 0;                               // finished
+    std::uint32_t boots = 0;                             // finished
+    bool provisioned_once = false;                       // for the share provisioned by a deadline
     std::string firmware;                                // running version; empty before the first boot
     std::unique_ptr<persisted_layers> last_good;         // without a state directory
     std::unique_ptr<driver_carryover> carry;             // TLS sessions, certificates from memory
@@ -169,6 +170,7 @@ fleet_shard::fleet_shard(const fleet_request& req, std::size_t first, std::size_
     // the same one (provisioning_fsm::last_good() round trip), a state directory aside, which is
     // read at every boot.
     keep_warm_ = req.resyncs > 0 && req.resync_interval <= std::chrono::seconds(5) && !req.state_dir;
+    stats_.watch_deadlines(req.watched_deadlines());
 }
 
 // Phones hold sockets of ioc_ and TLS sessions of contexts in tls_cache_: they go first.
@@ -234,7 +236,7 @@ asio::awaitable<void> fleet_shard::launch() {
     for (; slot < count_ && !stopping_; ++slot) {
         const std::size_t i = fleet_index(slot);
         const auto offset = req_.arrival ? arrival_offset(*req_.arrival, i)
-                                         : std::optional(intended_offset(i, req_.phones.size(), req_.storm_window));
+                                         : std::optional(intended_offset(i, req_.phones.size(), req_.storm_window, req_.storm_spread));
         if (!offset) break;
         const auto intended = started_at_ + *offset;
         if (past_end(intended)) break;
@@ -389,8 +391,11 @@ asio::awaitable<bool> fleet_shard::boot(std::size_t slot_index, clock_type::time
     const boot_outcome outcome = co_await run->driver.run(std::move(first));
     const auto now = clock_type::now();
     if (outcome.status == boot_status::provisioned) {
+        const bool first_time = !slot.provisioned_once;
+        slot.provisioned_once = true;
         with_stats([&](fleet_stats& stats) {
             stats.phone_provisioned(since(intended, now), since(started, now));
+            if (first_time) stats.phone_first_provisioned(since(started_at_, now));
             interval_ttp_.record(since(intended, now));
         });
         if (run->own_settings && run->own_settings->state_dir) {

@@ -1,5 +1,6 @@
 #include "logic/fleet_plan.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -149,11 +150,32 @@ std::string format_duration(std::chrono::microseconds d) {
     return buf;
 }
 
-std::chrono::microseconds intended_offset(std::size_t i, std::size_t n, std::chrono::microseconds window) {
+const char* to_string(storm_shape s) noexcept {
+    return s == storm_shape::exponential ? "exponential" : "uniform";
+}
+
+std::variant<storm_shape, plan_error> parse_storm_shape(std::string_view text) {
+    if (text == "uniform") return storm_shape::uniform;
+    if (text == "exponential") return storm_shape::exponential;
+    return plan_error{"'" + std::string(text) + "': expected uniform or exponential"};
+}
+
+std::chrono::microseconds intended_offset(std::size_t i, std::size_t n, std::chrono::microseconds window,
+                                          storm_shape shape) {
     if (n == 0 || window.count() <= 0) return std::chrono::microseconds(0);
     const auto w = static_cast<long double>(window.count());
-    return std::chrono::microseconds(
-        static_cast<std::int64_t>(w * static_cast<long double>(i) / static_cast<long double>(n)));
+    const long double q = static_cast<long double>(i) / static_cast<long double>(n);
+    long double at = w * q;
+    if (shape == storm_shape::exponential) {
+        // Inverse CDF of an exponential with rate 4 / window, truncated to [0, window):
+        // F(x) = (1 - e^(-4x/w)) / (1 - e^-4).
+        constexpr long double rate_times_window = 4.0L;
+        const long double kept = 1.0L - std::exp(-rate_times_window);
+        at = -w / rate_times_window * std::log1p(-q * kept);
+    }
+    // q < 1, so `at` < w in exact arithmetic; keep rounding from reaching the window's end.
+    const auto last = window.count() - 1;
+    return std::chrono::microseconds(std::min<std::int64_t>(static_cast<std::int64_t>(at), last));
 }
 
 }  // namespace phone_agent

@@ -38,8 +38,20 @@ std::variant<std::vector<std::string>, plan_error> parse_address_list(std::strin
 std::variant<std::chrono::microseconds, plan_error> parse_duration(std::string_view text);
 std::string format_duration(std::chrono::microseconds d);  // "812us", "3.42ms", "1.20s"
 
-// Boot storm: phone i of n is meant to power up at window * i / n after the start (uniform
-// spacing; all at 0 when window is 0).
-std::chrono::microseconds intended_offset(std::size_t i, std::size_t n, std::chrono::microseconds window);
+// How a boot storm spreads its phones over the window. uniform: evenly, phone i of n at
+// window * i / n. exponential: at the i/n quantiles of an exponential distribution with mean a
+// quarter of the window, cut off at its end: half the phones start in the first 17% of the
+// window, 90% in the first 54%, the rest thinning out towards its end, the way phones come back
+// after an outage (most at once, stragglers as their boots or backoffs vary). Quantiles instead
+// of random draws, so every run, shard split and thread count releases the same phone at the same
+// time.
+enum class storm_shape { uniform, exponential };
+const char* to_string(storm_shape s) noexcept;  // "uniform", "exponential"
+std::variant<storm_shape, plan_error> parse_storm_shape(std::string_view text);
+
+// Boot storm: when phone i of n is meant to power up, after the start (all at 0 when window is 0).
+// Never decreasing in i and always below the window.
+std::chrono::microseconds intended_offset(std::size_t i, std::size_t n, std::chrono::microseconds window,
+                                          storm_shape shape = storm_shape::uniform);
 
 }  // namespace phone_agent

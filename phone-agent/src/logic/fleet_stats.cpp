@@ -1,5 +1,6 @@
 #include "logic/fleet_stats.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -127,11 +128,42 @@ void fleet_stats::exchange(const exchange_sample& s) {
     }
 }
 
+void fleet_stats::phone_first_provisioned(std::chrono::microseconds since_start) noexcept {
+    first_provisioned_.record(since_start);
+    for (std::size_t i = 0; i < deadlines_.size(); ++i) {
+        if (since_start <= deadlines_[i]) ++by_deadline_[i];
+    }
+}
+
+void fleet_stats::watch_deadlines(const std::vector<std::chrono::microseconds>& deadlines) {
+    for (const auto d : deadlines) {
+        if (std::find(deadlines_.begin(), deadlines_.end(), d) != deadlines_.end()) continue;
+        deadlines_.push_back(d);
+        by_deadline_.push_back(0);
+    }
+}
+
+std::uint64_t fleet_stats::provisioned_by(std::chrono::microseconds deadline) const noexcept {
+    for (std::size_t i = 0; i < deadlines_.size(); ++i) {
+        if (deadlines_[i] == deadline) return by_deadline_[i];
+    }
+    // Not watched: whole buckets up to the deadline's (its bucket is at most 0.78 % wide).
+    return first_provisioned_.count_at_most(deadline.count() < 0 ? 0 : static_cast<std::uint64_t>(deadline.count()));
+}
+
+std::optional<std::chrono::microseconds> fleet_stats::fleet_provisioned_at(double share,
+                                                                           std::uint64_t phones) const noexcept {
+    if (phones == 0 || !(share > 0.0)) return std::nullopt;
+    const auto rank = static_cast<std::uint64_t>(std::ceil(std::min(share, 1.0) * static_cast<double>(phones)));
+    if (rank > first_provisioned_.count()) return std::nullopt;
+    return std::chrono::microseconds(static_cast<std::int64_t>(first_provisioned_.at_rank(rank)));
+}
+
 std::uint64_t fleet_stats::requests_with_status(unsigned klass) const noexcept {
     return klass >= 1 && klass <= 5 ? status_classes_[klass] : 0;
 }
 
-void fleet_stats::merge(const fleet_stats& other) noexcept {
+void fleet_stats::merge(const fleet_stats& other) {
     for (std::size_t i = 0; i < histograms_.size(); ++i) histograms_[i].merge(other.histograms_[i]);
     for (std::size_t i = 0; i < errors_.size(); ++i) errors_[i] += other.errors_[i];
     for (std::size_t i = 0; i < status_classes_.size(); ++i) status_classes_[i] += other.status_classes_[i];
@@ -146,6 +178,13 @@ void fleet_stats::merge(const fleet_stats& other) noexcept {
     tls_handshakes_ += other.tls_handshakes_;
     tls_resumed_ += other.tls_resumed_;
     tls_time_ += other.tls_time_;
+    first_provisioned_.merge(other.first_provisioned_);
+    // Every shard watches the same deadlines (the fleet's).
+    watch_deadlines(other.deadlines_);
+    for (std::size_t i = 0; i < other.deadlines_.size(); ++i) {
+        const auto at = std::find(deadlines_.begin(), deadlines_.end(), other.deadlines_[i]) - deadlines_.begin();
+        by_deadline_[static_cast<std::size_t>(at)] += other.by_deadline_[i];
+    }
 }
 
 double fleet_stats::error_rate_percent() const noexcept {
@@ -191,8 +230,17 @@ std::variant<threshold, plan_error> parse_threshold(std::string_view text) {
     while (!right.empty() && right.back() == ' ') right.remove_suffix(1);
     if (right.empty()) return fail("no limit after '" + t.op + "'");
 
-    if (left == "errors" || left == "provisioned") {
-        t.what = left == "errors" ? threshold::kind::errors : threshold::kind::provisioned;
+    if (left.starts_with("provisioned@")) {
+        auto d = parse_duration(left.substr(12));
+        if (auto* err = std::get_if<plan_error>(&d)) return fail("deadline " + err->message);
+        t.deadline = std::get<std::chrono::microseconds>(d);
+        if (t.deadline.count() <= 0) return fail("the deadline must be more than 0");
+        left = "provisioned@";
+    }
+    if (left == "errors" || left == "provisioned" || left == "provisioned@") {
+        t.what = left == "errors"        ? threshold::kind::errors
+                 : left == "provisioned" ? threshold::kind::provisioned
+                                         : threshold::kind::provisioned_by;
         if (right.back() == '%') {
             t.percent = true;
             right.remove_suffix(1);
@@ -230,7 +278,7 @@ std::variant<threshold, plan_error> parse_threshold(std::string_view text) {
     return t;
 }
 
-threshold_result evaluate(const threshold& t, const fleet_stats& stats, std::uint64_t fleet_size) {
+threshold_result evaluate(const threshold& t, const fleet_stats& stats, std::uint64_t boots, std::uint64_t phones) {
     threshold_result r;
     r.spec = &t;
     switch (t.what) {
@@ -252,10 +300,19 @@ threshold_result evaluate(const threshold& t, const fleet_stats& stats, std::uin
         }
         case threshold::kind::provisioned: {
             const double share =
-                fleet_size ? 100.0 * static_cast<double>(stats.provisioned()) / static_cast<double>(fleet_size) : 0.0;
+                boots ? 100.0 * static_cast<double>(stats.provisioned()) / static_cast<double>(boots) : 0.0;
             r.observed = t.percent ? share : static_cast<double>(stats.provisioned());
             r.observed_text = "provisioned = " + percent_text(share) + " (" + std::to_string(stats.provisioned()) +
-                              " of " + std::to_string(fleet_size) + ")";
+                              " of " + std::to_string(boots) + ")";
+            break;
+        }
+        case threshold::kind::provisioned_by: {
+            const auto by = stats.provisioned_by(t.deadline);
+            const double share = phones ? 100.0 * static_cast<double>(by) / static_cast<double>(phones) : 0.0;
+            r.observed = t.percent ? share : static_cast<double>(by);
+            r.observed_text = "provisioned by " + format_duration(t.deadline) + " after the start = " +
+                              percent_text(share) + " (" + std::to_string(by) + " of " + std::to_string(phones) +
+                              " phones)";
             break;
         }
     }

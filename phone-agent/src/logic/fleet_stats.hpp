@@ -86,8 +86,15 @@ public:
     void phone_provisioned(std::chrono::microseconds time_to_outcome, std::chrono::microseconds service_time);
     void phone_failed(error_class why, std::chrono::microseconds service_time);
     void exchange(const exchange_sample& s);
+    // The fleet against the clock: a phone's first successful boot, once per phone, at
+    // `since_start` after the run's start (not the phone's own intended start: "how much of the
+    // fleet is up n seconds after the power came back").
+    void phone_first_provisioned(std::chrono::microseconds since_start) noexcept;
+    // Deadlines after the start whose provisioned phones are counted exactly (--deadline and
+    // `provisioned@D` thresholds); call before the first phone_first_provisioned.
+    void watch_deadlines(const std::vector<std::chrono::microseconds>& deadlines);
     // Adds another shard's counts and histograms (fleet --threads).
-    void merge(const fleet_stats& other) noexcept;
+    void merge(const fleet_stats& other);
 
     const histogram& get(metric m) const noexcept { return histograms_[static_cast<std::size_t>(m)]; }
     std::uint64_t started() const noexcept { return started_; }
@@ -108,6 +115,14 @@ public:
     std::uint64_t requests_with_status(unsigned klass) const noexcept;  // klass 1..5 for 1xx..5xx
     // Failed phones over finished phones, in percent; 0 when none finished.
     double error_rate_percent() const noexcept;
+    // Phones provisioned at least once, and when (after the start) each first was.
+    const histogram& first_provisioned() const noexcept { return first_provisioned_; }
+    // Phones first provisioned by `deadline`: exact for a watched deadline, else from the histogram.
+    std::uint64_t provisioned_by(std::chrono::microseconds deadline) const noexcept;
+    const std::vector<std::chrono::microseconds>& deadlines() const noexcept { return deadlines_; }
+    // When `share` (0 < share <= 1) of `phones` had provisioned, after the start (within 0.4 %);
+    // nullopt when fewer ever did.
+    std::optional<std::chrono::microseconds> fleet_provisioned_at(double share, std::uint64_t phones) const noexcept;
 
 private:
     std::array<histogram, metric_count> histograms_{};
@@ -117,13 +132,18 @@ private:
     std::uint64_t requests_ = 0, request_failures_ = 0, bytes_ = 0;
     std::uint64_t connections_reused_ = 0, tls_handshakes_ = 0, tls_resumed_ = 0;
     std::chrono::microseconds tls_time_{0};
+    histogram first_provisioned_;
+    std::vector<std::chrono::microseconds> deadlines_;
+    std::vector<std::uint64_t> by_deadline_;  // per deadlines_ entry
 };
 
 // --threshold: `[metric.]stat OP duration` (stat p50, p90, p99, p99.9, any pNN[.N], mean, max;
 // metric defaults to ttp), `errors OP N%` (share of finished phones) or `errors OP N` (count),
-// `provisioned OP N%` (share of the fleet) or `provisioned OP N`. OP is <, <=, > or >=.
+// `provisioned OP N%` (share of the fleet's boots) or `provisioned OP N`, and
+// `provisioned@DURATION OP N%` (share of the fleet's phones provisioned by DURATION after the
+// start) or `provisioned@DURATION OP N`. OP is <, <=, > or >=.
 struct threshold {
-    enum class kind { latency, errors, provisioned };
+    enum class kind { latency, errors, provisioned, provisioned_by };
     std::string text;
     kind what = kind::latency;
     metric hist = metric::time_to_provisioned;
@@ -132,6 +152,7 @@ struct threshold {
     std::string op;            // "<", "<=", ">", ">="
     double limit = 0;          // microseconds for latency; percent or count otherwise
     bool percent = false;
+    std::chrono::microseconds deadline{0};  // provisioned_by
 };
 std::variant<threshold, plan_error> parse_threshold(std::string_view text);
 
@@ -141,7 +162,8 @@ struct threshold_result {
     bool passed = false;
     std::string observed_text;  // "p99 = 3.21ms", "errors = 0.20% (2 of 1000)"
 };
-// `fleet_size` is the number of phones in the plan (provisioned shares are of it).
-threshold_result evaluate(const threshold& t, const fleet_stats& stats, std::uint64_t fleet_size);
+// `boots`: the boots in the plan (phones x (1 + resyncs)), what `provisioned` shares are of;
+// `phones`: the phones in it, what `provisioned@D` shares are of.
+threshold_result evaluate(const threshold& t, const fleet_stats& stats, std::uint64_t boots, std::uint64_t phones);
 
 }  // namespace phone_agent

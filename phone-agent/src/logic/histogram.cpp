@@ -56,7 +56,18 @@ std::uint64_t histogram::percentile(double q) const noexcept {
     if (!(q > 0.0)) return min_;
     if (q >= 100.0) return max_;
     // Nearest rank: the ceil(q/100 * n)-th smallest sample (1-based).
-    auto rank = static_cast<std::uint64_t>(std::ceil(q / 100.0 * static_cast<double>(count_)));
+    return at_rank(static_cast<std::uint64_t>(std::ceil(q / 100.0 * static_cast<double>(count_))));
+}
+
+std::uint64_t histogram::count_at_most(std::uint64_t value) const noexcept {
+    const std::size_t last = bucket_of(value);
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i <= last && i < bucket_count; ++i) n += counts_[i];
+    return n;
+}
+
+std::uint64_t histogram::at_rank(std::uint64_t rank) const noexcept {
+    if (count_ == 0) return 0;
     if (rank < 1) rank = 1;
     if (rank > count_) rank = count_;
     std::uint64_t seen = 0;

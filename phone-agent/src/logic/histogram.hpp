@@ -44,6 +44,12 @@ public:
     double mean() const noexcept;
     // q in [0, 100]; 0 when empty.
     std::uint64_t percentile(double q) const noexcept;
+    // The rank-th smallest sample (1-based, clamped to 1..count()), within the same 0.4 %; 0 when
+    // empty.
+    std::uint64_t at_rank(std::uint64_t rank) const noexcept;
+    // Samples in the buckets up to and including value's: those <= value, plus any in its bucket
+    // above it.
+    std::uint64_t count_at_most(std::uint64_t value) const noexcept;
 
     // The bucket layout, exposed for tests: index of a value and the bucket's inclusive bounds.
     static std::size_t bucket_of(std::uint64_t value) noexcept;

@@ -3,6 +3,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <map>
 
 using namespace phone_agent;
@@ -103,6 +104,31 @@ BOOST_AUTO_TEST_CASE(storm_schedule_is_uniform_within_the_window) {
         BOOST_TEST(intended_offset(i, 1000, 3s) >= intended_offset(i - 1, 1000, 3s));
         BOOST_TEST(intended_offset(i, 1000, 3s) < std::chrono::microseconds(3s));
     }
+}
+
+BOOST_AUTO_TEST_CASE(exponential_storm_front_loads_the_window) {
+    const auto exp = storm_shape::exponential;
+    BOOST_TEST(intended_offset(0, 100, 10s, exp).count() == 0);
+    // Quantiles of an exponential with mean window / 4, truncated to the window:
+    // x(q) = -(w / 4) ln(1 - q (1 - e^-4)); half the fleet by 16.9%, 90% by 53.8% of it.
+    BOOST_TEST(std::abs(intended_offset(50, 100, 10s, exp).count() - 1'687'493) < 10);
+    BOOST_TEST(std::abs(intended_offset(90, 100, 10s, exp).count() - 5'375'002) < 10);
+    BOOST_TEST(intended_offset(7, 100, 0s, exp).count() == 0);
+    for (std::size_t i = 1; i < 1000; ++i) {
+        BOOST_TEST(intended_offset(i, 1000, 3s, exp) >= intended_offset(i - 1, 1000, 3s, exp));
+        BOOST_TEST(intended_offset(i, 1000, 3s, exp) < std::chrono::microseconds(3s));
+        // Never later than the uniform slot: the same phones, released sooner.
+        BOOST_TEST(intended_offset(i, 1000, 3s, exp) <= intended_offset(i, 1000, 3s));
+    }
+    // The last of many phones still comes near the window's end (the tail is not cut short).
+    BOOST_TEST(intended_offset(9'999, 10'000, 10s, exp) > std::chrono::microseconds(8s));
+    BOOST_TEST(intended_offset(9'999, 10'000, 10s, exp) < std::chrono::microseconds(10s));
+
+    BOOST_TEST(std::string(to_string(std::get<storm_shape>(parse_storm_shape("uniform")))) == "uniform");
+    BOOST_TEST(std::string(to_string(std::get<storm_shape>(parse_storm_shape("exponential")))) == "exponential");
+    auto bad = parse_storm_shape("poisson");
+    BOOST_REQUIRE(std::holds_alternative<plan_error>(bad));
+    BOOST_TEST(std::get<plan_error>(bad).message == "'poisson': expected uniform or exponential");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,6 +3,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
+
 using namespace phone_agent;
 using namespace std::chrono_literals;
 using std::chrono::microseconds;
@@ -149,15 +151,21 @@ BOOST_AUTO_TEST_CASE(thresholds_parse) {
     BOOST_TEST(e.limit == 0.1);
     BOOST_TEST(!parse_ok("errors<3").percent);
     BOOST_TEST((parse_ok("provisioned>=99%").what == threshold::kind::provisioned));
+    auto by = parse_ok("provisioned@90s>=99.5%");
+    BOOST_TEST((by.what == threshold::kind::provisioned_by));
+    BOOST_TEST(by.deadline.count() == 90'000'000);
+    BOOST_TEST(by.limit == 99.5);
+    BOOST_TEST(by.percent);
     for (const char* bad : {"p99", "p99<", "p999<1s", "q99<1s", "bogus.p99<1s", "p99<fast", "errors<150%",
-                            "errors<x%"}) {
+                            "errors<x%", "provisioned@<99%", "provisioned@soon>=99%", "provisioned@0s>=99%",
+                            "provisioned@-1s>=9"}) {
         BOOST_TEST_CONTEXT(bad) { BOOST_TEST(std::holds_alternative<plan_error>(parse_threshold(bad))); }
     }
 }
 
 BOOST_AUTO_TEST_CASE(thresholds_pass_and_fail_on_observed_figures) {
     const auto s = sample_fleet();
-    auto check = [&](std::string_view text) { return evaluate(parse_ok(text), s, 100).passed; };
+    auto check = [&](std::string_view text) { return evaluate(parse_ok(text), s, 100, 100).passed; };
     BOOST_TEST(check("p99<500ms"));
     BOOST_TEST(!check("p99<1us"));
     BOOST_TEST(check("p50<=51ms"));
@@ -169,12 +177,55 @@ BOOST_AUTO_TEST_CASE(thresholds_pass_and_fail_on_observed_figures) {
     BOOST_TEST(check("provisioned>=99%"));
     BOOST_TEST(!check("provisioned>99%"));
     BOOST_TEST(!check("tls.p99<1h"));  // nothing measured cannot pass
-    auto r = evaluate(parse_ok("errors<0.1%"), s, 100);
+    auto r = evaluate(parse_ok("errors<0.1%"), s, 100, 100);
     BOOST_TEST(!r.passed);
     BOOST_TEST(r.observed == 1.0);
     BOOST_TEST(r.observed_text.find("1 of 100") != std::string::npos);
     // A fleet cut short: shares are of the whole plan.
-    BOOST_TEST(!evaluate(parse_ok("provisioned>=50%"), s, 1000).passed);
+    BOOST_TEST(!evaluate(parse_ok("provisioned>=50%"), s, 1000, 1000).passed);
+}
+
+BOOST_AUTO_TEST_CASE(share_of_the_fleet_provisioned_by_a_deadline) {
+    // 10 phones; 8 provision (two of them twice: resyncs count once), 2 never do. Phone k first
+    // provisions (k + 1) seconds after the start.
+    fleet_stats s;
+    s.watch_deadlines({5s, 8s});
+    s.watch_deadlines({5s});  // watched once
+    BOOST_TEST(s.deadlines().size() == 2u);
+    for (int k = 0; k < 8; ++k) s.phone_first_provisioned(std::chrono::seconds(k + 1));
+    BOOST_TEST(s.provisioned_by(5s) == 5u);   // 1..5 s, the deadline itself included
+    BOOST_TEST(s.provisioned_by(8s) == 8u);
+    // Not watched: from the histogram, whole buckets (at most 0.78 % wide).
+    BOOST_TEST(s.provisioned_by(4'500'000us) == 4u);
+    BOOST_TEST(s.provisioned_by(10s) == 8u);
+    // Half of 10 phones by the 5th, 80% by the 8th, never 90% or all of them.
+    // From the histogram: within 0.4 % of the true times.
+    BOOST_TEST(std::abs(s.fleet_provisioned_at(0.5, 10).value().count() - 5'000'000) <= 20'000);
+    BOOST_TEST(std::abs(s.fleet_provisioned_at(0.8, 10).value().count() - 8'000'000) <= 32'000);
+    BOOST_TEST(s.fleet_provisioned_at(0.55, 10).value() > s.fleet_provisioned_at(0.5, 10).value());
+    BOOST_TEST(!s.fleet_provisioned_at(0.9, 10).has_value());
+    BOOST_TEST(!s.fleet_provisioned_at(1.0, 10).has_value());
+    BOOST_TEST(!s.fleet_provisioned_at(0.5, 0).has_value());
+
+    auto check = [&](std::string_view text) { return evaluate(parse_ok(text), s, 30, 10); };
+    BOOST_TEST(check("provisioned@5s>=50%").passed);
+    BOOST_TEST(!check("provisioned@5s>50%").passed);
+    BOOST_TEST(check("provisioned@8s>=8").passed);
+    BOOST_TEST(!check("provisioned@8s>=90%").passed);
+    const auto r = check("provisioned@8s>=90%");
+    BOOST_TEST(r.observed == 80.0);
+    BOOST_TEST(r.observed_text == "provisioned by 8.00s after the start = 80% (8 of 10 phones)");
+
+    // Threads: each shard watches the same deadlines; the merged counts add up.
+    fleet_stats a, b;
+    a.watch_deadlines({5s});
+    b.watch_deadlines({5s});
+    a.phone_first_provisioned(1s);
+    b.phone_first_provisioned(2s);
+    b.phone_first_provisioned(6s);
+    a.merge(b);
+    BOOST_TEST(a.provisioned_by(5s) == 2u);
+    BOOST_TEST(a.first_provisioned().count() == 3u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
