@@ -107,6 +107,19 @@ bool fleet_report::print_summary(std::ostream& out) const {
                   health_.cpu_share * 100, health_.peak_cpu_share * 100,
                   format_duration(health_.worst_start_lag).c_str(), health_.peak_open_fds);
     out << buf;
+    std::snprintf(buf, sizeof buf, "phones in flight: mean %.1f, peak %llu (%s)\n",
+                  stats_.mean_in_flight(elapsed_), static_cast<unsigned long long>(stats_.peak_in_flight()),
+                  req_.concurrency ? ("--concurrency " + std::to_string(req_.concurrency)).c_str() : "no --concurrency cap");
+    out << buf;
+    if (req_.arrival) {
+        const auto due = arrivals_due();
+        const double window = seconds(arrival_window());
+        std::snprintf(buf, sizeof buf, "arrivals: %llu phones started of %llu due (%.1f/s achieved, %.1f/s planned)\n",
+                      static_cast<unsigned long long>(stats_.arrivals()), static_cast<unsigned long long>(due),
+                      window > 0 ? static_cast<double>(stats_.arrivals()) / window : 0.0,
+                      window > 0 ? static_cast<double>(due) / window : 0.0);
+        out << buf;
+    }
     if (!health_.last_warning.empty()) out << "generator warning: " << health_.last_warning << "\n";
     out << "errors:";
     for (std::size_t i = 0; i < error_class_count; ++i) {
@@ -142,6 +155,24 @@ std::string fleet_report::fleet_progress_line() const {
         sep = ", ";
     }
     return line + "\n";
+}
+
+microseconds fleet_report::arrival_window() const {
+    return req_.duration.count() > 0 ? std::min(elapsed_, req_.duration) : elapsed_;
+}
+
+std::uint64_t fleet_report::arrivals_due() const {
+    if (!req_.arrival) return req_.phones.size();
+    // Arrival offsets never decrease: the first phone not due before the window's end, by bisection.
+    const auto window = arrival_window();
+    std::size_t low = 0, high = req_.phones.size();
+    while (low < high) {
+        const std::size_t mid = low + (high - low) / 2;
+        const auto at = arrival_offset(*req_.arrival, mid);
+        if (at && *at < window) low = mid + 1;
+        else high = mid;
+    }
+    return low;
 }
 
 double fleet_report::tls_time_share() const {
@@ -259,7 +290,12 @@ std::string fleet_report::json() const {
                       {"worst_start_lag_us", health_.worst_start_lag.count()},
                       {"peak_open_fds", health_.peak_open_fds},
                       {"warnings", health_.warnings},
-                      {"last_warning", health_.last_warning}}},
+                      {"last_warning", health_.last_warning},
+                      {"mean_in_flight", stats_.mean_in_flight(elapsed_)},
+                      {"peak_in_flight", stats_.peak_in_flight()},
+                      {"concurrency", req_.concurrency},
+                      {"arrivals", stats_.arrivals()},
+                      {"arrivals_due", req_.arrival ? json::value(arrivals_due()) : json::value(nullptr)}}},
         {"errors", std::move(errors)},
         {"error_examples", std::move(examples)},
         {"latency_us", std::move(latency)},

@@ -36,6 +36,10 @@ private:
     double tls_time_share() const;  // TLS handshake time over the summed exchange time
     // "phones provisioned after the start: 50% by 412ms, ..., all by -" (not reached).
     std::string fleet_progress_line() const;
+    // Open model: how long arrivals were planned for (the run, or --duration if shorter), and how
+    // many phones were due to start in it.
+    std::chrono::microseconds arrival_window() const;
+    std::uint64_t arrivals_due() const;
 
     const fleet_request& req_;
     const fleet_stats& stats_;

@@ -292,8 +292,9 @@ asio::awaitable<void> fleet_shard::resyncs() {
 
 void fleet_shard::start_boot(std::size_t slot, clock_type::time_point first_intended) {
     // Counted before the coroutine runs: the caller's next wait_for_slot must see the slot taken.
-    ++in_flight_;
-    with_stats([](fleet_stats& stats) { stats.phone_started(); });
+    const auto now_in_flight = ++in_flight_;
+    const bool arrival = phones_[slot].boots == 0;
+    with_stats([&](fleet_stats& stats) { stats.phone_started(now_in_flight, arrival); });
     asio::co_spawn(ioc_, boot(slot, first_intended), [this](std::exception_ptr e, bool queued) {
         if (e) {
             internal_error(e);
@@ -409,6 +410,7 @@ asio::awaitable<bool> fleet_shard::boot(std::size_t slot_index, clock_type::time
         with_stats([&](fleet_stats& stats) { stats.phone_failed(why, since(started, now)); });
     }
     held.release();
+    with_stats([&](fleet_stats& stats) { stats.boot_ended(since(started, now)); });
     ++slot.boots;
     const bool again = slot.boots <= req_.resyncs;
     const auto next = slot.first_intended + interval * static_cast<std::int64_t>(slot.boots);

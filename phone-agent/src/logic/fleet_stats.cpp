@@ -128,6 +128,16 @@ void fleet_stats::exchange(const exchange_sample& s) {
     }
 }
 
+void fleet_stats::phone_started(std::uint64_t in_flight, bool arrival) noexcept {
+    ++started_;
+    if (arrival) ++arrivals_;
+    peak_in_flight_ = std::max(peak_in_flight_, in_flight);
+}
+
+double fleet_stats::mean_in_flight(std::chrono::microseconds elapsed) const noexcept {
+    return elapsed.count() > 0 ? static_cast<double>(busy_time_.count()) / static_cast<double>(elapsed.count()) : 0.0;
+}
+
 void fleet_stats::phone_first_provisioned(std::chrono::microseconds since_start) noexcept {
     first_provisioned_.record(since_start);
     for (std::size_t i = 0; i < deadlines_.size(); ++i) {
@@ -178,6 +188,9 @@ void fleet_stats::merge(const fleet_stats& other) {
     tls_handshakes_ += other.tls_handshakes_;
     tls_resumed_ += other.tls_resumed_;
     tls_time_ += other.tls_time_;
+    arrivals_ += other.arrivals_;
+    peak_in_flight_ += other.peak_in_flight_;
+    busy_time_ += other.busy_time_;
     first_provisioned_.merge(other.first_provisioned_);
     // Every shard watches the same deadlines (the fleet's).
     watch_deadlines(other.deadlines_);

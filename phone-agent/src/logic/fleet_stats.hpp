@@ -80,7 +80,10 @@ std::optional<metric> metric_from_string(std::string_view name) noexcept;
 
 class fleet_stats {
 public:
-    void phone_started() noexcept { ++started_; }
+    // `in_flight`: boots in flight with this one; `arrival`: a phone's first boot (not a resync).
+    void phone_started(std::uint64_t in_flight = 0, bool arrival = true) noexcept;
+    // Every boot, provisioned or failed: its service time, for the mean concurrency (Little's law).
+    void boot_ended(std::chrono::microseconds busy) noexcept { busy_time_ += busy; }
     void phone_skipped(std::uint64_t boots = 1) noexcept { not_started_ += boots; }  // --duration ended first
     // time_to_outcome from the intended start, service_time from the actual start.
     void phone_provisioned(std::chrono::microseconds time_to_outcome, std::chrono::microseconds service_time);
@@ -98,6 +101,11 @@ public:
 
     const histogram& get(metric m) const noexcept { return histograms_[static_cast<std::size_t>(m)]; }
     std::uint64_t started() const noexcept { return started_; }
+    std::uint64_t arrivals() const noexcept { return arrivals_; }  // phones whose first boot started
+    // Most boots in flight at once; with --threads, the sum of each thread's peak (an upper bound).
+    std::uint64_t peak_in_flight() const noexcept { return peak_in_flight_; }
+    // Boots in flight on average over `elapsed`: their summed service time over it.
+    double mean_in_flight(std::chrono::microseconds elapsed) const noexcept;
     std::uint64_t not_started() const noexcept { return not_started_; }
     std::uint64_t provisioned() const noexcept { return provisioned_; }
     std::uint64_t failed() const noexcept { return failed_; }
@@ -132,6 +140,8 @@ private:
     std::uint64_t requests_ = 0, request_failures_ = 0, bytes_ = 0;
     std::uint64_t connections_reused_ = 0, tls_handshakes_ = 0, tls_resumed_ = 0;
     std::chrono::microseconds tls_time_{0};
+    std::uint64_t arrivals_ = 0, peak_in_flight_ = 0;
+    std::chrono::microseconds busy_time_{0};
     histogram first_provisioned_;
     std::vector<std::chrono::microseconds> deadlines_;
     std::vector<std::uint64_t> by_deadline_;  // per deadlines_ entry

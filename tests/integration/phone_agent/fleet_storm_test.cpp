@@ -1,6 +1,7 @@
 // `phone-agent fleet` boot-storm shapes and the fleet against the clock, against the real cms-mock:
 // the exponential shape front-loads the window as the server's own journal sees it, and the share
-// of the phones provisioned by a deadline is reported and decides `provisioned@D` thresholds.
+// of the phones provisioned by a deadline is reported and decides `provisioned@D` thresholds; the
+// generator reports the concurrency and arrival rate it achieved against what was asked.
 #include "cms_mock_runner.hpp"
 #include "fleet_devices.hpp"
 
@@ -22,9 +23,9 @@ namespace {
 constexpr unsigned mac_base = 0x300000u;
 std::string mac_of(unsigned i) { return fleet_mac(mac_base, i); }
 
-cms_mock_runner start_mock(unsigned phones) {
+cms_mock_runner start_mock(unsigned phones, const std::string& more_yaml = "") {
     cms_mock_options o;
-    o.config_yaml = fleet_devices_yaml(phones, mac_base, 3000, "4KiB");
+    o.config_yaml = fleet_devices_yaml(phones, mac_base, 3000, "4KiB") + more_yaml;
     o.https = false;
     return cms_mock_runner(o);
 }
@@ -149,6 +150,36 @@ BOOST_AUTO_TEST_CASE(share_provisioned_by_a_deadline_decides_thresholds) {
     BOOST_TEST(none.exit_code.value_or(-1) == 1);
     BOOST_TEST(none.stdout_text.find("phones provisioned after the start: 50% by -, 90% by -, 99% by -, all by -") !=
                std::string::npos, none.stdout_text);
+}
+
+BOOST_AUTO_TEST_CASE(achieved_concurrency_and_arrivals_against_the_plan) {
+    temp_dir dir("fleet-generator");
+    // Every aastra.cfg answer waits 200 ms: a boot holds its slot at least that long.
+    auto mock = start_mock(12, "faults:\n  - {path: \"*aastra.cfg\", delay: 200ms}\n");
+    auto r = run_fleet(mock, 12, {"--concurrency", "4"}, dir);
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto& g = r.report.at("generator");
+    BOOST_TEST(g.at("peak_in_flight").to_number<double>() == 4);
+    BOOST_TEST(g.at("concurrency").to_number<double>() == 4);
+    // Three rounds of four slow boots: the cap is held nearly all the time (Little's law).
+    const double mean = g.at("mean_in_flight").to_number<double>();
+    BOOST_TEST(mean > 2.5);
+    BOOST_TEST(mean <= 4.0);
+    BOOST_TEST(g.at("arrivals_due").is_null());  // no open model
+    BOOST_TEST(r.out.find("phones in flight: mean ") != std::string::npos);
+    BOOST_TEST(r.out.find(", peak 4 (--concurrency 4)") != std::string::npos);
+
+    // Open model, 8 phones at 20/s: all 8 were due within the run and all started.
+    auto o = run_fleet(mock, 8, {"--arrival-rate", "20"}, dir);
+    BOOST_TEST_REQUIRE(o.exit_code == 0, o.err);
+    BOOST_TEST(o.report.at("generator").at("arrivals").to_number<double>() == 8);
+    BOOST_TEST(o.report.at("generator").at("arrivals_due").to_number<double>() == 8);
+    BOOST_TEST(o.out.find("arrivals: 8 phones started of 8 due (") != std::string::npos);
+    // Cut short by --duration: only the phones due within it count as due, and only they start.
+    auto d = run_fleet(mock, 8, {"--arrival-rate", "20", "--duration", "120ms"}, dir);
+    BOOST_TEST_REQUIRE(d.exit_code == 0, d.err);
+    BOOST_TEST(d.report.at("generator").at("arrivals_due").to_number<double>() == 3);  // at 0, 50, 100 ms
+    BOOST_TEST(d.report.at("generator").at("arrivals").to_number<double>() == 3);
 }
 
 BOOST_AUTO_TEST_CASE(storm_shape_and_deadline_usage_errors) {

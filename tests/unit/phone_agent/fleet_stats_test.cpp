@@ -185,6 +185,28 @@ BOOST_AUTO_TEST_CASE(thresholds_pass_and_fail_on_observed_figures) {
     BOOST_TEST(!evaluate(parse_ok("provisioned>=50%"), s, 1000, 1000).passed);
 }
 
+BOOST_AUTO_TEST_CASE(concurrency_and_arrivals) {
+    fleet_stats s;
+    s.phone_started(1, true);
+    s.phone_started(2, true);
+    s.phone_started(3, false);  // a resync
+    s.phone_started(2, true);
+    BOOST_TEST(s.started() == 4u);
+    BOOST_TEST(s.arrivals() == 3u);
+    BOOST_TEST(s.peak_in_flight() == 3u);
+    // Four boots of 500 ms each within 1 s: two in flight on average.
+    for (int i = 0; i < 4; ++i) s.boot_ended(500ms);
+    BOOST_TEST(s.mean_in_flight(1s) == 2.0);
+    BOOST_TEST(s.mean_in_flight(0s) == 0.0);
+    fleet_stats other;
+    other.phone_started(5, true);
+    other.boot_ended(1s);
+    s.merge(other);
+    BOOST_TEST(s.arrivals() == 4u);
+    BOOST_TEST(s.peak_in_flight() == 8u);  // threads' peaks add up: an upper bound
+    BOOST_TEST(s.mean_in_flight(1s) == 3.0);
+}
+
 BOOST_AUTO_TEST_CASE(share_of_the_fleet_provisioned_by_a_deadline) {
     // 10 phones; 8 provision (two of them twice: resyncs count once), 2 never do. Phone k first
     // provisions (k + 1) seconds after the start.
