@@ -1,6 +1,6 @@
 // `phone-agent fleet`: N emulated phones provisioning against one server, each driving its own
 // provisioning_fsm through boot_driver, on --threads single-threaded io_contexts (fleet_shard.hpp).
-// Phones are released on a boot-storm schedule (uniformly over --storm-window) and at most
+// Phones are released on a boot-storm schedule (over --storm-window, --storm-shape) and at most
 // --concurrency are in flight (closed model); latency is measured from each phone's intended
 // start. A progress line per second goes to stderr, the summary to stdout, everything to --json.
 #pragma once
