@@ -36,6 +36,13 @@ std::string render_fleet_metrics(const fleet_stats& stats, const fleet_gauges& g
     }
     header(out, p + "boots_in_flight", "gauge", "Boots running now.");
     line(out, p + "boots_in_flight", "", u(g.in_flight));
+    header(out, p + "boots_in_flight_peak", "gauge", "Most boots in flight at once so far (with threads, the sum of their peaks).");
+    line(out, p + "boots_in_flight_peak", "", u(stats.peak_in_flight()));
+    header(out, p + "phones_arrived_total", "counter", "Phones whose first boot started (resyncs not counted).");
+    line(out, p + "phones_arrived_total", "", u(stats.arrivals()));
+    header(out, p + "phones_provisioned_total", "counter",
+           "Phones provisioned at least once (each counted at its first successful boot).");
+    line(out, p + "phones_provisioned_total", "", u(stats.first_provisioned().count()));
     header(out, p + "requests_total", "counter", "HTTP exchanges attempted.");
     line(out, p + "requests_total", "", u(stats.requests()));
     header(out, p + "responses_total", "counter", "HTTP responses by status class.");

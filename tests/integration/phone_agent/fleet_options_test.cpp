@@ -338,6 +338,12 @@ BOOST_AUTO_TEST_CASE(prometheus_metrics_while_running) {
     BOOST_TEST(text.find("phone_agent_fleet_latency_seconds{metric=\"ttp\",quantile=\"0.99\"}") != std::string::npos);
     BOOST_TEST(text.find("phone_agent_fleet_responses_total{class=\"2xx\"}") != std::string::npos);
     BOOST_TEST(text.find("phone_agent_fleet_boots_failed_total{reason=\"connect\"} 0") != std::string::npos);
+    // Phones (not boots) provisioned and arrived so far, and the peak in flight: at least one each.
+    BOOST_TEST(text.find("phone_agent_fleet_phones_provisioned_total 0\n") == std::string::npos, text);
+    BOOST_TEST(text.find("phone_agent_fleet_phones_provisioned_total ") != std::string::npos, text);
+    BOOST_TEST(text.find("phone_agent_fleet_phones_arrived_total 0\n") == std::string::npos, text);
+    BOOST_TEST(text.find("phone_agent_fleet_boots_in_flight_peak 0\n") == std::string::npos, text);
+    BOOST_TEST(text.find("phone_agent_fleet_boots_in_flight_peak ") != std::string::npos, text);
     // Every sample line is `name{labels} value`.
     const std::regex sample(R"(^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+-]+$)");
     std::size_t pos = 0;

@@ -14,6 +14,7 @@ BOOST_AUTO_TEST_CASE(figures_in_prometheus_text) {
     stats.phone_started();
     stats.phone_started();
     stats.phone_provisioned(1500ms, 1200ms);
+    stats.phone_first_provisioned(1600ms);
     stats.phone_failed(error_class::tls, 10ms);
     exchange_sample s;
     s.status = 200;
@@ -30,6 +31,11 @@ BOOST_AUTO_TEST_CASE(figures_in_prometheus_text) {
     BOOST_TEST(text.find("# TYPE phone_agent_fleet_boots_started_total counter\nphone_agent_fleet_boots_started_total 2\n") !=
                std::string::npos, text);
     BOOST_TEST(text.find("phone_agent_fleet_boots_provisioned_total 1\n") != std::string::npos);
+    BOOST_TEST(text.find("# TYPE phone_agent_fleet_phones_provisioned_total counter\nphone_agent_fleet_phones_provisioned_total 1\n") !=
+               std::string::npos);
+    BOOST_TEST(text.find("phone_agent_fleet_phones_arrived_total 2\n") != std::string::npos);
+    BOOST_TEST(text.find("# TYPE phone_agent_fleet_boots_in_flight_peak gauge\nphone_agent_fleet_boots_in_flight_peak 0\n") !=
+               std::string::npos);
     BOOST_TEST(text.find("phone_agent_fleet_boots_failed_total{reason=\"tls\"} 1\n") != std::string::npos);
     BOOST_TEST(text.find("phone_agent_fleet_boots_failed_total{reason=\"5xx\"} 0\n") != std::string::npos);
     BOOST_TEST(text.find("phone_agent_fleet_responses_total{class=\"2xx\"} 1\n") != std::string::npos);
