@@ -89,11 +89,10 @@ bool fleet_report::print_summary(std::ostream& out) const {
     out << buf;
     out << fleet_progress_line();
     for (const auto d : req_.deadlines) {
-        const auto by = stats_.provisioned_by(d);
-        const auto phones = req_.phones.size();
+        const auto f = by_deadline(d);
         std::snprintf(buf, sizeof buf, "deadline %s after the start: %llu of %zu phones provisioned (%.2f%%)\n",
-                      format_duration(d).c_str(), static_cast<unsigned long long>(by), phones,
-                      phones ? 100.0 * static_cast<double>(by) / static_cast<double>(phones) : 0.0);
+                      format_duration(d).c_str(), static_cast<unsigned long long>(f.provisioned), req_.phones.size(),
+                      100.0 * f.share);
         out << buf;
     }
     std::snprintf(buf, sizeof buf,
@@ -155,6 +154,12 @@ std::string fleet_report::fleet_progress_line() const {
         sep = ", ";
     }
     return line + "\n";
+}
+
+fleet_report::deadline_figure fleet_report::by_deadline(microseconds d) const {
+    const auto by = stats_.provisioned_by(d);
+    const auto phones = req_.phones.size();
+    return {by, phones ? static_cast<double>(by) / static_cast<double>(phones) : 0.0};
 }
 
 microseconds fleet_report::arrival_window() const {
@@ -249,12 +254,8 @@ std::string fleet_report::json() const {
     }
     json::array deadlines;
     for (const auto d : req_.deadlines) {
-        const auto by = stats_.provisioned_by(d);
-        const auto phones = req_.phones.size();
-        deadlines.push_back(json::object{
-            {"after_s", seconds(d)},
-            {"provisioned", by},
-            {"share", phones ? static_cast<double>(by) / static_cast<double>(phones) : 0.0}});
+        const auto f = by_deadline(d);
+        deadlines.push_back(json::object{{"after_s", seconds(d)}, {"provisioned", f.provisioned}, {"share", f.share}});
     }
     json::object status{{"2xx", stats_.requests_with_status(2)},
                         {"3xx", stats_.requests_with_status(3)},

@@ -36,6 +36,12 @@ private:
     double tls_time_share() const;  // TLS handshake time over the summed exchange time
     // "phones provisioned after the start: 50% by 412ms, ..., all by -" (not reached).
     std::string fleet_progress_line() const;
+    // --deadline D: phones first provisioned by D after the start, and their share of the phones.
+    struct deadline_figure {
+        std::uint64_t provisioned = 0;
+        double share = 0;
+    };
+    deadline_figure by_deadline(std::chrono::microseconds d) const;
     // Open model: how long arrivals were planned for (the run, or --duration if shorter), and how
     // many phones were due to start in it.
     std::chrono::microseconds arrival_window() const;
