@@ -24,8 +24,8 @@
 # Usage: bench/cms_mock_vs_nginx.sh [--duration SECONDS] [--rounds R] [--cms-mock PATH] [--nodelay-shim] [--record]
 #   --duration S   seconds per run (1..10, default 10); the whole script takes about 6 + 6 R runs of S
 #   --rounds R     rounds of parts 3 and 4b (1..5, default 3)
-#   --cms-mock P   the binary (default build-bench/cms-mock/cms-mock; build it in Release:
-#                  APL_BUILD_DIR=build-bench scripts/build.sh -DCMAKE_BUILD_TYPE=Release)
+#   --cms-mock P   the binary (default build-bench/cms-mock/cms-mock: scripts/build-pgo.sh, or
+#                  Release: APL_BUILD_DIR=build-bench scripts/build.sh -DCMAKE_BUILD_TYPE=Release)
 #   --nodelay-shim diagnostic: run cms-mock with bench/nodelay_shim.c preloaded, which sets
 #                  TCP_NODELAY on every accepted socket (cms-mock before bf60332 did not; see
 #                  bench/RESULTS.md)

@@ -26,7 +26,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "usage: $0 [--count N] [--threads T] [--binary PATH] [--provisioned [--concurrency C]]" >&2; exit 2 ;;
   esac
 done
-[[ -x $binary ]] || { echo "fleet_memory: $binary not built (Release: scripts/build.sh in build-bench)" >&2; exit 2; }
+[[ -x $binary ]] || { echo "fleet_memory: $binary not built (scripts/build-pgo.sh, or Release: scripts/build.sh in build-bench)" >&2; exit 2; }
 [[ $count =~ ^[0-9]+$ && $count -gt 0 ]] || { echo "fleet_memory: --count must be a positive number" >&2; exit 2; }
 
 work=$(mktemp -d)

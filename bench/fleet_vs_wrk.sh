@@ -29,7 +29,7 @@
 # Usage: bench/fleet_vs_wrk.sh [--duration S] [--rounds R] [--binary PATH] [--cms-mock PATH] [--phones N] [--record]
 #   --duration S   seconds per run (1..30, default 10); 1 + 5 R runs plus set-up
 #   --rounds R     rounds of each part (1..5, default 3)
-#   --binary P     phone-agent (default build-bench/phone-agent/phone-agent; Release build)
+#   --binary P     phone-agent (default build-bench/phone-agent/phone-agent: scripts/build-pgo.sh)
 #   --cms-mock P   cms-mock, only used to issue the development CA and server certificate
 #   --phones N     wrk connections, and fleet phones in flight in part a (default 64)
 #   --record       append a dated section to bench/RESULTS.md

@@ -247,7 +247,7 @@ asio::awaitable<boot_outcome> boot_driver::run(boot_event first) {
                         x.body.append(piece.data(), piece.size());
                         return true;
                     };
-                    x.result = co_await common::net::fetch(ex, x.request, x.limits, x.ctx.get(), x.tls, collect,
+                    x.result = co_await common::net::fetch(ex, x.request, x.limits, x.ctx.get(), *x.tls, collect,
                                                            &carry_.session);
                 }
                 ev = finish_send(r, x);
@@ -331,10 +331,18 @@ event::file_op_done boot_driver::persist(const action::persist& p) {
     return done;
 }
 
-// TLS settings as the phone has them now: its `https validate ...` keys, the CA given on the
-// command line and the user certificates it downloaded earlier.
-common::tls::tls_config boot_driver::tls_settings() const {
+// What the phone's TLS settings depend on in its configuration (`https validate ...`, `https
+// client method`) and the number of certificates it downloaded without a state directory.
+boot_driver::tls_inputs boot_driver::read_tls_inputs() const {
     const auto& cfg = fsm_.config();
+    return {cfg.get_bool("https validate certificates", true), cfg.get_bool("https validate hostname", true),
+            cfg.get_bool("https validate expires", true), cfg.get_string("https client method", "TLS 1.2"),
+            carry_.memory_certificates.size()};
+}
+
+// TLS settings as the phone has them now: `read` from its configuration, the CA given on the
+// command line and the user certificates it downloaded earlier.
+common::tls::tls_config boot_driver::tls_settings(const tls_inputs& read) const {
     const auto& agent = settings_.agent;
     common::tls::tls_config t;
     t.use_system_roots = agent.use_system_roots;
@@ -347,12 +355,11 @@ common::tls::tls_config boot_driver::tls_settings() const {
         }
     }
     for (const auto& pem : carry_.memory_certificates) t.ca_files.push_back(common::tls::pem_source::from_memory(pem));
-    t.verify_peer = cfg.get_bool("https validate certificates", true);
-    t.verify_hostname = cfg.get_bool("https validate hostname", true);
-    t.check_expiry = cfg.get_bool("https validate expires", true);
-    auto method = cfg.get_string("https client method", "TLS 1.2");
-    if (method == "TLS 1.0") t.legacy_tls10 = true;
-    if (method == "SSL 3.0") t.request_ssl3 = true;
+    t.verify_peer = read.verify_peer;
+    t.verify_hostname = read.verify_hostname;
+    t.check_expiry = read.check_expiry;
+    if (read.method == "TLS 1.0") t.legacy_tls10 = true;
+    if (read.method == "SSL 3.0") t.request_ssl3 = true;
     if (agent.client_certificate) {
         t.certificate = common::tls::pem_source::from_file(*agent.client_certificate);
         t.private_key = common::tls::pem_source::from_file(agent.client_key.value_or(*agent.client_certificate));
@@ -382,12 +389,32 @@ const common::net::url_parts* boot_driver::parse(const std::string& url, std::st
     return &parsed_urls_.back().parts;
 }
 
+std::variant<std::shared_ptr<asio::ssl::context>, common::tls::tls_error> boot_driver::current_tls() {
+    const bool reusable = settings_.tls_cache && !settings_.state_dir;
+    tls_inputs read = read_tls_inputs();
+    if (reusable && tls_context_ && tls_read_ == read) return tls_context_;
+    tls_ = tls_settings(read);
+    tls_context_.reset();
+    tls_read_.reset();
+    if (reusable) tls_read_ = std::move(read);
+    if (settings_.tls_cache) {
+        auto cached = settings_.tls_cache->get(tls_);
+        if (auto* ctx = std::get_if<std::shared_ptr<asio::ssl::context>>(&cached); ctx && reusable) tls_context_ = *ctx;
+        return cached;
+    }
+    auto made = common::tls::make_client_context(tls_);
+    if (auto* err = std::get_if<common::tls::tls_error>(&made)) return std::move(*err);
+    return std::make_shared<asio::ssl::context>(std::move(std::get<asio::ssl::context>(made)));
+}
+
 // Builds the request (taking the headers out of `headers`) and, for https, a client context; on
 // a TLS setup error, a failed result.
 std::optional<common::net::fetch_result> boot_driver::prepare(const std::string& url, std::vector<header_field>& headers,
                                                               common::net::fetch_request& out,
                                                               std::shared_ptr<asio::ssl::context>& ctx,
-                                                              common::tls::tls_config& tls) {
+                                                              const common::tls::tls_config*& tls) {
+    static const common::tls::tls_config no_tls;
+    tls = &no_tls;
     common::net::fetch_result failed;
     std::string error;
     const auto* parts = parse(url, error);
@@ -401,24 +428,14 @@ std::optional<common::net::fetch_result> boot_driver::prepare(const std::string&
     out.headers.reserve(headers.size());
     for (auto& h : headers) out.headers.push_back({std::move(h.name), std::move(h.value)});
     if (out.url.scheme == "https") {
-        tls = tls_settings();
-        if (settings_.tls_cache) {
-            auto cached = settings_.tls_cache->get(tls);
-            if (auto* err = std::get_if<common::tls::tls_error>(&cached)) {
-                failed.error = common::net::fetch_error::tls;
-                failed.detail = err->message;
-                return failed;
-            }
-            ctx = std::get<std::shared_ptr<asio::ssl::context>>(cached);
-            return std::nullopt;
-        }
-        auto made = common::tls::make_client_context(tls);
-        if (auto* err = std::get_if<common::tls::tls_error>(&made)) {
+        auto current = current_tls();
+        if (auto* err = std::get_if<common::tls::tls_error>(&current)) {
             failed.error = common::net::fetch_error::tls;
             failed.detail = err->message;
             return failed;
         }
-        ctx = std::make_shared<asio::ssl::context>(std::move(std::get<asio::ssl::context>(made)));
+        ctx = std::move(std::get<std::shared_ptr<asio::ssl::context>>(current));
+        tls = &tls_;
     }
     return std::nullopt;
 }
@@ -464,7 +481,7 @@ asio::awaitable<boot_event> boot_driver::download(asio::any_io_executor ex, acti
     std::string write_error;
     common::net::fetch_request fr;
     std::shared_ptr<asio::ssl::context> ctx;
-    common::tls::tls_config tls;
+    const common::tls::tls_config* tls = nullptr;
     common::net::fetch_result res;
     if (auto failed = prepare(d.url, d.headers, fr, ctx, tls)) {
         res = std::move(*failed);
@@ -481,7 +498,7 @@ asio::awaitable<boot_event> boot_driver::download(asio::any_io_executor ex, acti
             sha.update(chunk);
             return true;
         };
-        res = co_await common::net::fetch(ex, fr, limits(d.body_limit), ctx.get(), tls, store, &carry_.session);
+        res = co_await common::net::fetch(ex, fr, limits(d.body_limit), ctx.get(), *tls, store, &carry_.session);
     }
     observer_.exchange(d.step, d.file, res, authorized);
     out.status = res.status;

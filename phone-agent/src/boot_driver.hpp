@@ -96,13 +96,17 @@ public:
     boost::asio::awaitable<boot_outcome> run(boot_event first);
 
 private:
-    common::tls::tls_config tls_settings() const;
     common::net::fetch_limits limits(std::uint64_t body_limit) const;
     const common::net::url_parts* parse(const std::string& url, std::string& error);
+    // For https, `ctx` and `tls` are the context and settings the request goes out with (`tls`
+    // points into the driver and stays valid until the next prepare()).
     std::optional<common::net::fetch_result> prepare(const std::string& url, std::vector<header_field>& headers,
                                                      common::net::fetch_request& out,
                                                      std::shared_ptr<boost::asio::ssl::context>& ctx,
-                                                     common::tls::tls_config& tls);
+                                                     const common::tls::tls_config*& tls);
+    // The phone's TLS settings and context for the configuration it has now; rebuilt only when a
+    // setting they come from changed.
+    std::variant<std::shared_ptr<boost::asio::ssl::context>, common::tls::tls_error> current_tls();
     // A send_request in flight; run() performs the fetch between start_send (false: `result`
     // already says why there is nothing to send) and finish_send.
     struct send_state {
@@ -110,7 +114,7 @@ private:
         common::net::fetch_request request;
         common::net::fetch_limits limits;
         std::shared_ptr<boost::asio::ssl::context> ctx;
-        common::tls::tls_config tls;
+        const common::tls::tls_config* tls = nullptr;
         common::net::fetch_result result;
         std::string body;
     };
@@ -139,6 +143,23 @@ private:
     };
     static constexpr std::size_t max_parsed_urls = 6;
     std::vector<parsed_url> parsed_urls_;
+    // What read_tls_inputs() found the last time, and what tls_settings() built from
+    // it: a fleet's phone asks before every HTTPS request, and building the settings (copies of
+    // the offer and CA paths) and comparing them with the context cache's was a few thousand
+    // instructions each time. Not used with a state directory, whose certificates may change.
+    struct tls_inputs {
+        bool verify_peer = true;
+        bool verify_hostname = true;
+        bool check_expiry = true;
+        std::string method;
+        std::size_t memory_certificates = 0;
+        bool operator==(const tls_inputs&) const = default;
+    };
+    tls_inputs read_tls_inputs() const;
+    common::tls::tls_config tls_settings(const tls_inputs& read) const;
+    std::optional<tls_inputs> tls_read_;
+    common::tls::tls_config tls_;
+    std::shared_ptr<boost::asio::ssl::context> tls_context_;
     std::optional<common::fs::atomic_file_writer> writer_;  // the last download until commit/discard
     std::unique_ptr<driver_carryover> own_carry_;
     // Idle keep-alive connection (closed at the end of each run), TLS sessions and certificates

@@ -82,12 +82,14 @@ struct client_session::connection {
     }
 
     // Without close_notify. Marking the TLS connection as shut down keeps OpenSSL from
-    // invalidating its session, which may still be offered on a new connection.
+    // invalidating its session, which may still be offered on a new connection. No shutdown()
+    // before close(): the descriptor is ours alone, so close() sends the same FIN (or RST, with
+    // unread data), and the extra system call mostly failed with ENOTCONN on a connection the
+    // server had closed first.
     void drop() {
         if (tls) SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
         deadline.expires_never();
         boost::system::error_code ignored;
-        socket.shutdown(tcp::socket::shutdown_both, ignored);
         socket.close(ignored);
     }
 
