@@ -119,12 +119,12 @@ struct peer_strings {
         const auto addr = ep.address();
         if (addr.is_v4()) {
             const auto bytes = addr.to_v4().to_bytes();
-            // 15 bytes at most; the spare ones keep GCC's range analysis (LTO) from seeing a
-            // dot written past the end.
-            std::array<char, 24> text{};
+            std::array<char, 16> text{};
             char* end = text.data();
             for (std::size_t i = 0; i < bytes.size(); ++i) {
-                if (i > 0) *end++ = '.';
+                // 15 bytes at most, but to_chars answers a full buffer with its end, and GCC's
+                // range analysis (with LTO) saw a dot written there.
+                if (i > 0 && end != text.data() + text.size()) *end++ = '.';
                 end = std::to_chars(end, text.data() + text.size(), bytes[i]).ptr;
             }
             address.assign(text.data(), end);
