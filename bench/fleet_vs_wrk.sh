@@ -3,7 +3,7 @@
 # nginx is pinned to one core (SERVER_CPU, default 0), every generator to another (CLIENT_CPU, 1),
 # so the generator that keeps the server busiest with one core wins.
 #
-#   a. keep-alive: wrk -t1 -c64 on aastra.cfg vs `fleet --keep-alive` with 64 phones in flight,
+#   a. keep-alive: wrk -t1 -c64 on the same files vs `fleet --keep-alive` with 64 phones in flight,
 #      each booting again as soon as its boot ends (--resyncs R --resync-interval 1ms, stopped by
 #      --duration): aastra.cfg, 6731i.cfg, <MAC>.cfg (2 KiB each; `firmware version` equals the
 #      running one, so no .st is fetched). Goal (#6): fleet >= 1.0x wrk.
@@ -18,7 +18,10 @@
 #      behaviour, a full handshake every time with OpenSSL's default offer, is run as well and
 #      printed for information.
 #
-# wrk and h2load send the phone's User-Agent header (`Aastra6731i MAC:00-08-5D-00-00-00
+# In part a, wrk asks nginx for the fleet's files in the fleet's order (aastra.cfg, 6731i.cfg,
+# <MAC>.cfg for each of the phones in turn; BENCH_PATHS for bench/wrk_report.lua, whose requests
+# are built once): nginx, not the generator, is the limit there, so both must ask it for the same
+# work. wrk and h2load send the phone's User-Agent header (`Aastra6731i MAC:00-08-5D-00-00-00
 # V:3.2.2.3077-SIP`), as the fleet does: nginx inspects it, and without it nginx answered wrk 1-2.5%
 # faster here (three paired 5 s runs), a server cost the keep-alive part would otherwise count
 # against the fleet.
@@ -224,10 +227,13 @@ take_medians() {
 
 fleet_phones=$phones
 echo "a. keep-alive, 2 KiB files, $phones connections / phones in flight ($rounds rounds)"
+BENCH_PATHS=$(for mac in $macs; do printf '/aastra.cfg /%s.cfg /%s.cfg ' "$model" "$mac"; done)
+export BENCH_PATHS
 for ((round = 1; round <= rounds; round++)); do
   run_wrk wrk.keepalive.r$round "$nginx_http/aastra.cfg" -H "$phone_ua"
   run_fleet fleet.keepalive.r$round "$nginx_http/" --keep-alive
 done
+unset BENCH_PATHS
 take_medians wrk.keepalive fleet.keepalive
 fleet_phones=$h2load_conns
 echo "b. a new HTTPS connection per request, fleet phones in flight = h2load connections = $fleet_phones ($rounds rounds)"

@@ -8,9 +8,13 @@
 -- robin, each with an increasing nc (the server's replay window is 64 nc values per nonce, so 64
 -- connections x K nonces tolerate out-of-order arrival). Request i uses nonce i % K with
 -- nc = i // K + 1 and the MD5 response at bytes [32 i, 32 i + 32) of the responses blob.
--- Without BENCH_DIGEST_FILE no request() is defined and wrk sends its static request.
+-- With BENCH_PATHS set (space-separated request paths; bench/fleet_vs_wrk.sh), requests cycle
+-- through those paths in order, with wrk's headers, so that wrk asks the server for the same
+-- files in the same mix as the generator it is compared with.
+-- Without either no request() is defined and wrk sends its static request.
 
 local digest_file = os.getenv("BENCH_DIGEST_FILE")
+local paths = os.getenv("BENCH_PATHS")
 
 if digest_file then
   local prefixes, suffix, blob, count = {}, nil, nil, 0
@@ -57,6 +61,24 @@ if digest_file then
       i = 0  -- wraps: the server then answers 401 (replay), which the script counts and reports
     end
     i = i + 1
+    return requests[i]
+  end
+end
+
+if paths and not digest_file then
+  -- Built once in init() (wrk.headers holds the Host header and any -H by then): a request
+  -- string made per request costs wrk more CPU than the server spends answering it.
+  local requests, count, i = {}, 0, 0
+  function init(args)
+    for path in string.gmatch(paths, "%S+") do
+      count = count + 1
+      requests[count] = wrk.format("GET", path)
+    end
+    assert(count > 0, "BENCH_PATHS: no path")
+  end
+
+  function request()
+    i = i % count + 1
     return requests[i]
   end
 end
