@@ -25,6 +25,16 @@ need_built() {
   APL_BUILD_DIR=build-bench scripts/build.sh -DCMAKE_BUILD_TYPE=Release"
 }
 
+# build_kind BINARY: how the build directory holding BINARY (<dir>/<program>/<program>) was
+# configured, for the record: "Release, PGO use, LTO" and the like.
+build_kind() {
+  local cache
+  cache=$(dirname "$(dirname "$1")")/CMakeCache.txt
+  [[ -f $cache ]] || { echo "unknown build"; return; }
+  awk -F= '/^CMAKE_BUILD_TYPE:/ { t = $2 } /^APL_PGO:/ { p = $2 } /^APL_LTO:/ { l = $2 }
+    END { printf "%s%s%s\n", (t == "" ? "default" : t), (p == "" ? "" : ", PGO " p), (l == "ON" ? ", LTO" : "") }' "$cache"
+}
+
 ensure_packages() {
   local missing=() p
   for p in "$@"; do

@@ -118,7 +118,7 @@ for url in "$nginx_http/aastra.cfg" "$nginx_https/$model.cfg"; do
   [[ $(stat -c %s "$work/got") == 2048 ]] || die "GET $url: not 2048 bytes"
 done
 log "nginx $(nginx -v 2>&1 | sed 's/.*: //') $nginx_http $nginx_https on core $server_cpu; generators on core $client_cpu; ${duration}s per run"
-log "phone-agent $binary"
+log "phone-agent $binary ($(build_kind "$binary"))"
 
 # ---- generators -----------------------------------------------------------------------------------
 declare -A rps detail load cpu_us resumed handshakes
@@ -290,7 +290,7 @@ if (( record )); then
     echo "before $load_before. nginx on core $server_cpu, generators on core $client_cpu, ${duration} s per run"
     echo "in $rounds rounds (ratios: medians of the rounds' ratios),"
     echo "keep-alive: $phones connections / phones; new HTTPS: fleet $h2load_conns phones, h2load $h2load_conns and wrk $phones connections;"
-    echo "phone-agent built $(date -u -r "$binary" '+%Y-%m-%d %H:%M UTC')."
+    echo "phone-agent built $(date -u -r "$binary" '+%Y-%m-%d %H:%M UTC') ($(build_kind "$binary"))."
     echo
     echo "| run | req/s | generator CPU µs/request | detail | load average |"
     echo "|---|---:|---:|---|---|"
