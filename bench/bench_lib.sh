@@ -25,6 +25,22 @@ need_built() {
   APL_BUILD_DIR=build-bench scripts/build.sh -DCMAKE_BUILD_TYPE=Release"
 }
 
+# devices_csv COUNT MAC_BASE NUMBER_BASE LABEL: cms-mock's devices table on stdout, COUNT 6731i
+# phones at firmware 3.2.2.3077: MACs MAC_BASE + i (12 hex digits), Device Access login
+# dev<N>/pw<N> with N = NUMBER_BASE + i, one SIP line (the built-in mac.cfg.template needs it)
+# shown as "LABEL i".
+devices_csv() {
+  python3 - "$@" <<'EOF'
+import sys
+count, base, number, label = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+print("mac,model,firmware,device_username,device_password,line1_auth_name,line1_password,"
+      "line1_user_name,line1_display_name,line1_registrar")
+for i in range(count):
+    n = f"{number + i}"
+    print(f"{base + i:012X},6731i,3.2.2.3077,dev{n},pw{n},{n},sip{n},{n},{label} {i},127.0.0.1")
+EOF
+}
+
 # build_kind BINARY: how the build directory holding BINARY (<dir>/<program>/<program>) was
 # configured, for the record: "Release, PGO use, LTO" and the like.
 build_kind() {

@@ -61,17 +61,8 @@ raise_nofile "$need"
 
 bench_workdir fleet-storm
 
-# The devices table: MACs 00085D4xxxxx, login devNNNNNNN/pwNNNNNNN, one SIP line (the built-in
-# mac.cfg.template needs it).
-python3 - "$count" "$mac_base" > "$work/devices.csv" <<'EOF'
-import sys
-count, base = int(sys.argv[1]), int(sys.argv[2])
-print("mac,model,firmware,device_username,device_password,line1_auth_name,line1_password,"
-      "line1_user_name,line1_display_name,line1_registrar")
-for i in range(count):
-    n = f"{4000000 + i}"
-    print(f"{base + i:012X},6731i,3.2.2.3077,dev{n},pw{n},{n},sip{n},{n},Storm {i},127.0.0.1")
-EOF
+# The devices table: MACs from mac_base on, logins devNNNNNNN/pwNNNNNNN.
+devices_csv "$count" "$mac_base" 4000000 Storm > "$work/devices.csv"
 cat > "$work/cms.yaml" <<EOF
 log_level: warn
 devices_csv: $work/devices.csv

@@ -38,15 +38,7 @@ done
 bench_workdir pgo-train
 phones=256
 mac_base=$((0x500000))
-python3 - "$phones" "$mac_base" > "$work/devices.csv" <<'EOF'
-import sys
-count, base = int(sys.argv[1]), int(sys.argv[2])
-print("mac,model,firmware,device_username,device_password,line1_auth_name,line1_password,"
-      "line1_user_name,line1_display_name,line1_registrar")
-for i in range(count):
-    n = f"{5000000 + i}"
-    print(f"{base + i:012X},6731i,3.2.2.3077,dev{n},pw{n},{n},sip{n},{n},Train {i},127.0.0.1")
-EOF
+devices_csv "$phones" "$mac_base" 5000000 Train > "$work/devices.csv"
 cat > "$work/cms.yaml" <<EOF
 log_level: warn
 devices_csv: $work/devices.csv
