@@ -21,7 +21,7 @@ bad_argument() { echo "unknown argument: $1 (see --help)" >&2; exit 2; }
 # need_built WHAT PATH: the benchmarks measure optimised builds, which the tests' build/ is not.
 need_built() {
   [[ -x $2 ]] || die "no $1 at $2; build it first: scripts/build-pgo.sh (profile-guided and
-  link-time optimised, about 6 minutes), or a plain Release build:
+  link-time optimised, about 5 minutes), or a plain Release build:
   APL_BUILD_DIR=build-bench scripts/build.sh -DCMAKE_BUILD_TYPE=Release"
 }
 

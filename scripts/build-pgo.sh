@@ -2,10 +2,10 @@
 # Builds phone-agent and cms-mock for load tests and benchmarks: Release, optimised from a profile of
 # their own hot paths (GCC's profile-guided optimisation) and across files at link time, into
 # build-bench/ (or $APL_BUILD_DIR), where the bench/ scripts look for them. Three steps, about
-# 6 minutes on 2 cores:
+# 5 minutes on 2 cores:
 #   1. an instrumented build (APL_PGO=generate), which counts what runs;
 #   2. scripts/pgo-train.sh: cms-mock serving fleets over HTTP keep-alive, HTTPS with and without
-#      session resumption and a Digest boot storm with firmware downloads (about 15 s);
+#      session resumption and a Digest boot storm with firmware downloads (about 12 s);
 #   3. the same directory rebuilt with APL_PGO=use and APL_LTO=ON.
 # The binaries behave as the plain Release build does; only their speed differs (bench/RESULTS.md).
 # Extra arguments go to the first cmake configure, e.g. -DAPL_JEMALLOC=OFF.
