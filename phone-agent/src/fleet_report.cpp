@@ -119,6 +119,14 @@ bool fleet_report::print_summary(std::ostream& out) const {
                       window > 0 ? static_cast<double>(due) / window : 0.0);
         out << buf;
     }
+    if (req_.resyncs > 0) {
+        std::snprintf(buf, sizeof buf,
+                      "resyncs behind schedule: %llu (the phone's previous boot outlasted --resync-interval; "
+                      "worst %s late; not the generator)\n",
+                      static_cast<unsigned long long>(stats_.resyncs_behind_schedule()),
+                      format_duration(stats_.worst_behind_schedule()).c_str());
+        out << buf;
+    }
     if (!health_.last_warning.empty()) out << "generator warning: " << health_.last_warning << "\n";
     out << "errors:";
     for (std::size_t i = 0; i < error_class_count; ++i) {
@@ -269,6 +277,8 @@ std::string fleet_report::json() const {
                       {"not_started", stats_.not_started()},
                       {"provisioned", stats_.provisioned()},
                       {"failed", stats_.failed()},
+                      {"resyncs_behind_schedule", stats_.resyncs_behind_schedule()},
+                      {"worst_behind_schedule_us", stats_.worst_behind_schedule().count()},
                       {"provisioned_share", n ? static_cast<double>(stats_.provisioned()) / static_cast<double>(n) : 0.0},
                       {"error_rate", stats_.error_rate_percent() / 100.0}}},
         {"fleet_provisioned", std::move(fleet_provisioned)},

@@ -277,7 +277,9 @@ asio::awaitable<void> fleet_shard::resyncs() {
             continue;  // an earlier phone may have been queued meanwhile
         }
         due_.pop();
-        note_start_lag(next.at);
+        // The generator's lateness only: a phone whose boot outlasted its resync interval was
+        // counted as behind schedule when it was queued.
+        note_start_lag(next.ready);
         // Only when all slots are taken: a coroutine frame per boot otherwise.
         if (!slot_free()) co_await wait_for_slot();
         if (stopping_ || past_end(clock_type::now())) {
@@ -427,8 +429,9 @@ asio::awaitable<bool> fleet_shard::boot(std::size_t slot_index, clock_type::time
         skip_rest(slot.boots);
         co_return false;
     }
+    if (next < now) with_stats([&](fleet_stats& stats) { stats.resync_behind_schedule(since(next, now)); });
     if (due_.empty() || next < due_.top().at) resync_timer_.cancel();
-    due_.push({next, slot_index});
+    due_.push({next, std::max(next, now), slot_index});
     co_return true;
 }
 

@@ -96,7 +96,8 @@ private:
     struct phone_slot;
     struct phone_run;
     struct due_entry {
-        clock_type::time_point at;
+        clock_type::time_point at;     // intended start
+        clock_type::time_point ready;  // when the phone could start: its previous boot's end, if later
         std::size_t slot;
         bool operator>(const due_entry& o) const noexcept { return at > o.at; }
     };

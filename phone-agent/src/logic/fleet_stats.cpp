@@ -134,6 +134,11 @@ void fleet_stats::phone_started(std::uint64_t in_flight, bool arrival) noexcept 
     peak_in_flight_ = std::max(peak_in_flight_, in_flight);
 }
 
+void fleet_stats::resync_behind_schedule(std::chrono::microseconds behind) noexcept {
+    ++behind_schedule_;
+    worst_behind_schedule_ = std::max(worst_behind_schedule_, behind);
+}
+
 double fleet_stats::mean_in_flight(std::chrono::microseconds elapsed) const noexcept {
     return elapsed.count() > 0 ? static_cast<double>(busy_time_.count()) / static_cast<double>(elapsed.count()) : 0.0;
 }
@@ -191,6 +196,8 @@ void fleet_stats::merge(const fleet_stats& other) {
     arrivals_ += other.arrivals_;
     peak_in_flight_ += other.peak_in_flight_;
     busy_time_ += other.busy_time_;
+    behind_schedule_ += other.behind_schedule_;
+    worst_behind_schedule_ = std::max(worst_behind_schedule_, other.worst_behind_schedule_);
     first_provisioned_.merge(other.first_provisioned_);
     // Every shard watches the same deadlines (the fleet's).
     watch_deadlines(other.deadlines_);

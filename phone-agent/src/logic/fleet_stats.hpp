@@ -85,6 +85,9 @@ public:
     // Every boot, provisioned or failed: its service time, for the mean concurrency (Little's law).
     void boot_ended(std::chrono::microseconds busy) noexcept { busy_time_ += busy; }
     void phone_skipped(std::uint64_t boots = 1) noexcept { not_started_ += boots; }  // --duration ended first
+    // A resync due `behind` ago whose phone was still in its previous boot: the server's latency
+    // (or an interval shorter than a boot) kept it off its schedule, not the generator.
+    void resync_behind_schedule(std::chrono::microseconds behind) noexcept;
     // time_to_outcome from the intended start, service_time from the actual start.
     void phone_provisioned(std::chrono::microseconds time_to_outcome, std::chrono::microseconds service_time);
     void phone_failed(error_class why, std::chrono::microseconds service_time);
@@ -107,6 +110,8 @@ public:
     // Boots in flight on average over `elapsed`: their summed service time over it.
     double mean_in_flight(std::chrono::microseconds elapsed) const noexcept;
     std::uint64_t not_started() const noexcept { return not_started_; }
+    std::uint64_t resyncs_behind_schedule() const noexcept { return behind_schedule_; }
+    std::chrono::microseconds worst_behind_schedule() const noexcept { return worst_behind_schedule_; }
     std::uint64_t provisioned() const noexcept { return provisioned_; }
     std::uint64_t failed() const noexcept { return failed_; }
     std::uint64_t finished() const noexcept { return provisioned_ + failed_; }
@@ -142,6 +147,8 @@ private:
     std::chrono::microseconds tls_time_{0};
     std::uint64_t arrivals_ = 0, peak_in_flight_ = 0;
     std::chrono::microseconds busy_time_{0};
+    std::uint64_t behind_schedule_ = 0;
+    std::chrono::microseconds worst_behind_schedule_{0};
     histogram first_provisioned_;
     std::vector<std::chrono::microseconds> deadlines_;
     std::vector<std::uint64_t> by_deadline_;  // per deadlines_ entry

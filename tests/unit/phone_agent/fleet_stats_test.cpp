@@ -250,4 +250,20 @@ BOOST_AUTO_TEST_CASE(share_of_the_fleet_provisioned_by_a_deadline) {
     BOOST_TEST(a.first_provisioned().count() == 3u);
 }
 
+// Resyncs whose phone was still busy are counted apart from the generator's lateness, and
+// --threads shards add up their counts and keep the worst.
+BOOST_AUTO_TEST_CASE(resyncs_behind_schedule_count_and_merge) {
+    fleet_stats a, b;
+    BOOST_TEST(a.resyncs_behind_schedule() == 0u);
+    BOOST_TEST(a.worst_behind_schedule().count() == 0);
+    a.resync_behind_schedule(30ms);
+    a.resync_behind_schedule(10ms);
+    b.resync_behind_schedule(250ms);
+    BOOST_TEST(a.resyncs_behind_schedule() == 2u);
+    BOOST_TEST(a.worst_behind_schedule().count() == microseconds(30ms).count());
+    a.merge(b);
+    BOOST_TEST(a.resyncs_behind_schedule() == 3u);
+    BOOST_TEST(a.worst_behind_schedule().count() == microseconds(250ms).count());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
