@@ -26,17 +26,20 @@
 # faster here (three paired 5 s runs), a server cost the keep-alive part would otherwise count
 # against the fleet.
 #
-# Both parts run in rounds (--rounds, default 3): each round runs every generator of the part once,
-# in turn; a goal's ratio is the median of the rounds' ratios (each taken within its round), so a
-# slow spell of the host hits both sides of a ratio instead of one. Rates and CPU per request are
-# shown per round and as medians.
+# Both parts run in rounds (--rounds, default 5): each round runs every generator of the part once,
+# in turn, the order reversed every other round (so a host that speeds up or slows down over the
+# run favours neither side); a goal's ratio is the median of the rounds' ratios (each taken within
+# its round), so a slow spell of the host hits both sides of a ratio instead of one. Rates and CPU
+# per request are shown per round and as medians, with nginx's CPU per request over each run and
+# how busy that kept its core: when nginx is near 100% under both generators, the server sets the
+# rate and the ratio moves with its cost per request between runs, not with the generators.
 #
 # Prints each figure with the load average, the ratios and PASS/FAIL. Missing a goal exits 0; a
 # server or generator that fails to run (or errors above 1%) exits 1.
 #
 # Usage: bench/fleet_vs_wrk.sh [--duration S] [--rounds R] [--binary PATH] [--cms-mock PATH] [--phones N] [--record]
-#   --duration S   seconds per run (1..30, default 10); 1 + 5 R runs plus set-up
-#   --rounds R     rounds of each part (1..5, default 3)
+#   --duration S   seconds per run (1..30, default 6); 1 + 5 R runs plus set-up
+#   --rounds R     rounds of each part (1..5, default 5)
 #   --binary P     phone-agent (default build-bench/phone-agent/phone-agent: scripts/build-pgo.sh)
 #   --cms-mock P   cms-mock, only used to issue the development CA and server certificate
 #   --phones N     wrk connections, and fleet phones in flight in part a (default 64)
@@ -46,8 +49,8 @@ set -euo pipefail
 
 # shellcheck source=bench/bench_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
-duration=10
-rounds=3
+duration=6
+rounds=5
 phones=64
 record=0
 h2load_conns=16
@@ -117,24 +120,43 @@ for url in "$nginx_http/aastra.cfg" "$nginx_https/$model.cfg"; do
   curl -sf --cacert "$work/state/ca.pem" -o "$work/got" "$url" || die "GET $url failed"
   [[ $(stat -c %s "$work/got") == 2048 ]] || die "GET $url: not 2048 bytes"
 done
+# worker_processes 1: one worker does all of nginx's work.
+nginx_worker=$(pgrep -P "${pids[-1]}" | head -1)
+[[ -n $nginx_worker && -r /proc/$nginx_worker/stat ]] || die "no nginx worker process under ${pids[-1]}"
 log "nginx $(nginx -v 2>&1 | sed 's/.*: //') $nginx_http $nginx_https on core $server_cpu; generators on core $client_cpu; ${duration}s per run"
 log "phone-agent $binary ($(build_kind "$binary"))"
 
 # ---- generators -----------------------------------------------------------------------------------
-declare -A rps detail load cpu_us resumed handshakes
+declare -A rps detail load cpu_us srv_us srv_busy resumed handshakes
 order=()
+
+# server_ticks: CPU time nginx's worker has used so far (user + system, clock ticks).
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$nginx_worker/stat"; }
+clock_tick=$(getconf CLK_TCK)
 
 # timed KEY OUT ERR CMD...: runs CMD with stdout/stderr into OUT/ERR and keeps its user+system CPU
 # seconds (all its descendants) in $work/cpu-KEY: CPU per request is the figure the machine's load
-# disturbs least.
+# disturbs least. nginx's CPU over the same span goes to $work/srv-KEY.
 timed() {
   local key=$1 out=$2 err=$3; shift 3
-  local TIMEFORMAT='%U %S'
-  { time "$@" >"$out" 2>"$err"; } 2>"$work/cpu-$key"
+  local TIMEFORMAT='%U %S' before rc=0
+  before=$(server_ticks)
+  { time "$@" >"$out" 2>"$err"; } 2>"$work/cpu-$key" || rc=$?
+  echo $(($(server_ticks) - before)) >"$work/srv-$key"
+  return "$rc"
 }
-# note_cpu KEY REQUESTS: cpu_us[KEY] = generator CPU microseconds per request.
+# note_cpu KEY REQUESTS: cpu_us[KEY] = generator CPU microseconds per request; srv_us[KEY] = nginx's,
+# and srv_busy[KEY] = the share of nginx's core that took at the run's rate (rps[KEY], set first):
+# near 100% the server, not the generator, sets the rate.
 note_cpu() {
   cpu_us[$1]=$(awk -v n="$2" '{ printf "%.0f", ($1 + $2) * 1e6 / n }' "$work/cpu-$1")
+  srv_us[$1]=$(awk -v n="$2" -v hz="$clock_tick" '{ printf "%.1f", $1 * 1e6 / hz / n }' "$work/srv-$1")
+  srv_busy[$1]=$(awk -v us="${srv_us[$1]}" -v r="${rps[$1]}" 'BEGIN { printf "%.0f", us * r / 1e4 }')
+}
+# show KEY: the run's line.
+show() {
+  printf '  %-16s %7s req/s %6s us CPU/req  nginx %5s us/req, %3s%% busy  (%s; load %s)\n' "$1" "${rps[$1]}" \
+    "${cpu_us[$1]}" "${srv_us[$1]}" "${srv_busy[$1]}" "${detail[$1]}" "${load[$1]}"
 }
 
 # run_wrk KEY URL [wrk args]: wrk -t1 -c$phones; every answer 2xx, socket errors <= 1%.
@@ -153,8 +175,7 @@ run_wrk() {
   detail[$key]="p50 $((p50_us / 1000)) ms, p99 $((p99_us / 1000)) ms, non-2xx $status, socket errors $sock"
   load[$key]=$(load_avg)
   order+=("$key")
-  printf '  %-16s %7s req/s %6s us CPU/req  (%s; load %s)\n' "$key" "${rps[$key]}" "${cpu_us[$key]}" \
-    "${detail[$key]}" "${load[$key]}"
+  show "$key"
 }
 
 # run_h2load KEY URL: h2load --h1 -c16 with Connection: close, sized by a calibration run.
@@ -172,8 +193,7 @@ run_h2load() {
   detail[$key]="$succeeded requests in ${secs}s, $(sed -n 's/^TLS Protocol: //p' "$out" | head -1) $(sed -n 's/^Cipher: //p' "$out" | head -1)"
   load[$key]=$(load_avg)
   order+=("$key")
-  printf '  %-16s %7s req/s %6s us CPU/req  (%s; load %s)\n' "$key" "${rps[$key]}" "${cpu_us[$key]}" \
-    "${detail[$key]}" "${load[$key]}"
+  show "$key"
 }
 
 # run_fleet KEY SERVER_URL [fleet args]: $fleet_phones phones, each booting back to back for $duration s.
@@ -206,22 +226,25 @@ run_fleet() {
   detail[$key]="$requests requests, $boots boots, $reused reused connections, $tls TLS handshakes (${resumed[$key]} resumed; $share% of request time), generator cpu $cpu%, failed $failed"
   load[$key]=$(load_avg)
   order+=("$key")
-  printf '  %-16s %7s req/s %6s us CPU/req  (%s; load %s)\n' "$key" "${rps[$key]}" "${cpu_us[$key]}" \
-    "${detail[$key]}" "${load[$key]}"
+  show "$key"
 }
 
 # take_medians KEY...: rps and cpu_us of each KEY = the medians of its rounds KEY.r1 .. KEY.rR.
 take_medians() {
-  local key r rates cpus
+  local key r rates cpus srvs busy
   for key in "$@"; do
-    rates=() cpus=()
-    for ((r = 1; r <= rounds; r++)); do rates+=("${rps[$key.r$r]}"); cpus+=("${cpu_us[$key.r$r]}"); done
+    rates=() cpus=() srvs=() busy=()
+    for ((r = 1; r <= rounds; r++)); do
+      rates+=("${rps[$key.r$r]}"); cpus+=("${cpu_us[$key.r$r]}")
+      srvs+=("${srv_us[$key.r$r]}"); busy+=("${srv_busy[$key.r$r]}")
+    done
     rps[$key]=$(median_of "${rates[@]}")
     cpu_us[$key]=$(median_of "${cpus[@]}")
-    detail[$key]="median of $rounds rounds"; load[$key]=$(load_avg)
+    srv_us[$key]=$(median_of "${srvs[@]}")
+    srv_busy[$key]=$(median_of "${busy[@]}")
+    detail[$key]="medians of $rounds rounds; req/s ${rates[*]}"; load[$key]=$(load_avg)
     order+=("$key")
-    printf '  %-16s %7s req/s %6s us CPU/req  (medians of %s rounds; req/s %s)\n' "$key" "${rps[$key]}" \
-      "${cpu_us[$key]}" "$rounds" "${rates[*]}"
+    show "$key"
   done
 }
 
@@ -230,17 +253,26 @@ echo "a. keep-alive, 2 KiB files, $phones connections / phones in flight ($round
 BENCH_PATHS=$(for mac in $macs; do printf '/aastra.cfg /%s.cfg /%s.cfg ' "$model" "$mac"; done)
 export BENCH_PATHS
 for ((round = 1; round <= rounds; round++)); do
-  run_wrk wrk.keepalive.r$round "$nginx_http/aastra.cfg" -H "$phone_ua"
-  run_fleet fleet.keepalive.r$round "$nginx_http/" --keep-alive
+  if (( round % 2 )); then
+    run_wrk wrk.keepalive.r$round "$nginx_http/aastra.cfg" -H "$phone_ua"
+    run_fleet fleet.keepalive.r$round "$nginx_http/" --keep-alive
+  else
+    run_fleet fleet.keepalive.r$round "$nginx_http/" --keep-alive
+    run_wrk wrk.keepalive.r$round "$nginx_http/aastra.cfg" -H "$phone_ua"
+  fi
 done
 unset BENCH_PATHS
 take_medians wrk.keepalive fleet.keepalive
 fleet_phones=$h2load_conns
 echo "b. a new HTTPS connection per request, fleet phones in flight = h2load connections = $fleet_phones ($rounds rounds)"
-for ((round = 1; round <= rounds; round++)); do
-  run_wrk wrk.close.r$round "$nginx_https/aastra.cfg" -H 'Connection: close' -H "$phone_ua"
-  run_h2load h2load.close.r$round "$nginx_https/aastra.cfg"
+run_close_wrk() { run_wrk wrk.close.r$round "$nginx_https/aastra.cfg" -H 'Connection: close' -H "$phone_ua"; }
+run_close_h2load() { run_h2load h2load.close.r$round "$nginx_https/aastra.cfg"; }
+run_close_fleet() {
   run_fleet fleet.https.r$round "$nginx_https/" --ca "$work/state/ca.pem" --tls-resumption "${h2load_offer[@]}"
+}
+for ((round = 1; round <= rounds; round++)); do
+  if (( round % 2 )); then run_close_wrk; run_close_h2load; run_close_fleet
+  else run_close_fleet; run_close_h2load; run_close_wrk; fi
   # Each phone's first handshake is a full one; every later one should resume.
   (( ${resumed[fleet.https.r$round]} * 100 >= (${handshakes[fleet.https.r$round]} - fleet_phones) * 95 )) ||
     die "fleet.https: only ${resumed[fleet.https.r$round]} of ${handshakes[fleet.https.r$round]} TLS handshakes resumed"
@@ -268,10 +300,20 @@ echo
 echo "goals (fleet / other generator, same nginx, same run)"
 printf '  %-4s keep-alive: fleet %s vs wrk %s req/s (medians); median of the rounds'"'"' ratios %sx (%s) (goal >= 1.0)\n' \
   "$g_ka" "${rps[fleet.keepalive]}" "${rps[wrk.keepalive]}" "$r_ka" "${ka_rounds[*]}"
+server_note() {  # server_note A B: how busy nginx was under generators A and B (medians)
+  local a=$1 b=$2 why=""
+  if (( ${srv_busy[$a]} >= 90 && ${srv_busy[$b]} >= 90 )); then
+    why="; nginx was the limit under both, so the ratio is its cost per request from run to run"
+  fi
+  printf '       nginx %s%% busy under %s, %s%% under %s (%s and %s us CPU per request)%s\n' "${srv_busy[$a]}" \
+    "${a%%.*}" "${srv_busy[$b]}" "${b%%.*}" "${srv_us[$a]}" "${srv_us[$b]}" "$why"
+}
+server_note wrk.keepalive fleet.keepalive
 printf '  %-4s new HTTPS connection per request: fleet %s vs best (%s) %s req/s (medians); median of the rounds'"'"' ratios %sx (%s) (goal >= 1.0)\n' \
   "$g_tls" "${rps[fleet.https]}" "$best_name" "$best_close" "$r_tls" "${tls_rounds[*]}"
 printf '       (fleet with --tls-resumption and h2load'"'"'s cipher and group offer, %s of %s handshakes resumed; wrk and h2load resume too)\n' \
   "${resumed[fleet.https]}" "${handshakes[fleet.https]}"
+server_note "$best_name.close" fleet.https
 printf '  info new HTTPS connection per request, full handshake each time (the phone): fleet %s req/s = %sx\n' \
   "${rps[fleet.https.full]}" "$r_full"
 echo "generator CPU per request (user + system, less disturbed by the machine's load than the rates)"
@@ -292,9 +334,11 @@ if (( record )); then
     echo "keep-alive: $phones connections / phones; new HTTPS: fleet $h2load_conns phones, h2load $h2load_conns and wrk $phones connections;"
     echo "phone-agent built $(date -u -r "$binary" '+%Y-%m-%d %H:%M UTC') ($(build_kind "$binary"))."
     echo
-    echo "| run | req/s | generator CPU µs/request | detail | load average |"
-    echo "|---|---:|---:|---|---|"
-    for k in "${order[@]}"; do echo "| $k | ${rps[$k]} | ${cpu_us[$k]} | ${detail[$k]} | ${load[$k]} |"; done
+    echo "| run | req/s | generator CPU µs/request | nginx CPU µs/request (busy) | detail | load average |"
+    echo "|---|---:|---:|---:|---|---|"
+    for k in "${order[@]}"; do
+      echo "| $k | ${rps[$k]} | ${cpu_us[$k]} | ${srv_us[$k]} (${srv_busy[$k]}%) | ${detail[$k]} | ${load[$k]} |"
+    done
     echo
     echo "| goal | ratio | verdict |"
     echo "|---|---:|---|"
