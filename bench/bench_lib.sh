@@ -135,24 +135,21 @@ start_cms_mock() {
   cms_https=$(sed -n 's|^listening \(https://[^ ]*\)$|\1|p' "$out" | head -1)
 }
 
-# make_certificates: cms-mock's development CA and leaf (the same chain bench/cms_mock_vs_nginx.sh
-# gives nginx) into $work/state; $work/nginx-chain.pem is the leaf plus the CA.
+# make_certificates: cms-mock's development CA and leaf into $work/state, and
+# $work/nginx-chain.pem, what nginx sends (see make_nginx_chain).
 make_certificates() {
   start_cms_mock certs 0 --state-dir "$work/state" --http off --https 127.0.0.1:0 --admin off \
     --log-level warn
   stop_all
   make_nginx_chain
 }
-# make_nginx_chain: nginx gets the chain cms-mock sends, the leaf plus the development CA, from the
-# certificates a cms-mock wrote into $work/state.
+# make_nginx_chain: nginx sends what cms-mock sends, the certificates of its server.pem (the leaf
+# alone; the development CA is a root the clients are given with --ca / -CAfile), so clients parse
+# the same certificates from either server.
 make_nginx_chain() {
   [[ -s $work/state/server.pem && -s $work/state/server.key && -s $work/state/ca.pem ]] ||
     die "cms-mock did not write server.pem/server.key/ca.pem into $work/state"
-  if (( $(grep -c 'BEGIN CERTIFICATE' "$work/state/server.pem") > 1 )); then
-    cp "$work/state/server.pem" "$work/nginx-chain.pem"
-  else
-    cat "$work/state/server.pem" "$work/state/ca.pem" > "$work/nginx-chain.pem"
-  fi
+  cp "$work/state/server.pem" "$work/nginx-chain.pem"
 }
 
 # start_nginx ROOT CPU: bench/nginx.conf.in on two free ports; sets nginx_http, nginx_https.

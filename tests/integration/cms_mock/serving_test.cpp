@@ -253,6 +253,37 @@ BOOST_AUTO_TEST_CASE(tls_offer_settings_narrow_what_the_server_accepts) {
     BOOST_TEST(bad.stdout_text.find("ready") == std::string::npos);
 }
 
+// The development certificate goes out alone: the CA is a root the client must hold anyway, so
+// openssl s_client sees one certificate, which verifies against the CA file and not without it.
+BOOST_AUTO_TEST_CASE(development_certificate_is_sent_without_its_root) {
+    temp_dir dir{"cms-tls-leaf"};
+    dir.write("tree/aastra.cfg", "x: 1\n");
+    cms_mock_options o;
+    o.config_yaml = open_tree_config;
+    o.extra_args = {"--root", (dir.path() / "tree").string()};
+    cms_mock_runner mock(o);
+    const std::string target = "127.0.0.1:" + std::to_string(port_of(mock.https_url()));
+    auto count = [](const std::string& text, const std::string& needle) {
+        std::size_t n = 0;
+        for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+        return n;
+    };
+    for (const char* version : {"-tls1_3", "-tls1_2"}) {
+        const auto r = run({"openssl", "s_client", "-connect", target, "-CAfile", mock.ca_file().string(),
+                            "-verify_return_error", "-showcerts", version},
+                           20s, "");
+        BOOST_TEST_MESSAGE("s_client " << version << ": exit " << r.exit_code.value_or(-1) << "\n"
+                                        << r.stdout_text << r.stderr_text);
+        BOOST_TEST(r.exit_code.value_or(-1) == 0, version);
+        BOOST_TEST(count(r.stdout_text, "-----BEGIN CERTIFICATE-----") == 1u, version);
+        BOOST_TEST(r.stdout_text.find("Verify return code: 0 (ok)") != std::string::npos, version);
+    }
+    const auto untrusted =
+        run({"openssl", "s_client", "-connect", target, "-verify_return_error", "-CApath", dir.path().string()},
+            20s, "");
+    BOOST_TEST(untrusted.exit_code.value_or(0) != 0);
+}
+
 BOOST_AUTO_TEST_CASE(sigterm_stops_cleanly_with_exit_0) {
     temp_dir dir;
     process_options opts;
