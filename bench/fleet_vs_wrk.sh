@@ -229,7 +229,8 @@ run_fleet() {
   show "$key"
 }
 
-# take_medians KEY...: rps and cpu_us of each KEY = the medians of its rounds KEY.r1 .. KEY.rR.
+# take_medians KEY...: rps, cpu_us, srv_us and srv_busy of each KEY = the medians of its rounds
+# KEY.r1 .. KEY.rR.
 take_medians() {
   local key r rates cpus srvs busy
   for key in "$@"; do
