@@ -135,21 +135,19 @@ start_cms_mock() {
   cms_https=$(sed -n 's|^listening \(https://[^ ]*\)$|\1|p' "$out" | head -1)
 }
 
-# make_certificates: cms-mock's development CA and leaf into $work/state, and
-# $work/nginx-chain.pem, what nginx sends (see make_nginx_chain).
+# make_certificates: cms-mock's development CA and leaf into $work/state.
 make_certificates() {
   start_cms_mock certs 0 --state-dir "$work/state" --http off --https 127.0.0.1:0 --admin off \
     --log-level warn
   stop_all
-  make_nginx_chain
+  check_certificates
 }
-# make_nginx_chain: nginx sends what cms-mock sends, the certificates of its server.pem (the leaf
-# alone; the development CA is a root the clients are given with --ca / -CAfile), so clients parse
-# the same certificates from either server.
-make_nginx_chain() {
+# check_certificates: a cms-mock wrote its CA and server certificate into $work/state. nginx serves
+# that server.pem as it is, so it sends what cms-mock sends (the leaf alone; the development CA is a
+# root the clients are given with --ca / -CAfile) and clients parse the same certificates from both.
+check_certificates() {
   [[ -s $work/state/server.pem && -s $work/state/server.key && -s $work/state/ca.pem ]] ||
     die "cms-mock did not write server.pem/server.key/ca.pem into $work/state"
-  cp "$work/state/server.pem" "$work/nginx-chain.pem"
 }
 
 # start_nginx ROOT CPU: bench/nginx.conf.in on two free ports; sets nginx_http, nginx_https.
@@ -161,7 +159,7 @@ start_nginx() {
   fi
   mkdir -p "$work/nginx-tmp"
   sed -e "s|@USER_LINE@|$user_line|" -e "s|@WORKDIR@|$work|g" -e "s|@ROOT@|$root|" \
-      -e "s|@CERT@|$work/nginx-chain.pem|" -e "s|@KEY@|$work/state/server.key|" \
+      -e "s|@CERT@|$work/state/server.pem|" -e "s|@KEY@|$work/state/server.key|" \
       -e "s|@PORT_HTTP@|$http_port|" -e "s|@PORT_HTTPS@|$https_port|" \
       "$bench/nginx.conf.in" > "$work/nginx.conf"
   nginx -t -p "$work" -c "$work/nginx.conf" -e "$work/nginx-error.log" >"$work/nginx-t.log" 2>&1 ||

@@ -94,7 +94,7 @@ start_cms plain
 cms_plain_http=$cms_http cms_plain_https=$cms_https cms_plain_pid=$cms_pid
 start_cms digest
 cms_digest_http=$cms_http cms_digest_pid=$cms_pid
-make_nginx_chain
+check_certificates
 start_nginx "$work/docroot" "$server_cpu"
 
 # Sanity: both servers serve the same bytes over HTTP and HTTPS (verified against the dev CA), with

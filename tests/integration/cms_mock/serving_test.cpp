@@ -2,6 +2,7 @@
 // attempts against a canary outside the root, start-up errors, the TLS offer settings and a clean
 // SIGTERM.
 #include "cms_mock_runner.hpp"
+#include "phone_agent_runner.hpp"
 #include "raw_socket.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -28,6 +29,18 @@ std::string get(const cms_mock_runner& mock, const std::string& target, const st
     auto r = raw_exchange("127.0.0.1", port_of(mock.http_url()), method + " " + target +
                           " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra + "\r\n", 5s);
     return r.received;
+}
+
+// openssl s_client against cms-mock's HTTPS port, verifying against its CA (an independent client).
+run_result s_client(const cms_mock_runner& mock, std::vector<std::string> extra) {
+    std::vector<std::string> argv{"openssl", "s_client", "-connect",
+                                  "127.0.0.1:" + std::to_string(port_of(mock.https_url())), "-CAfile",
+                                  mock.ca_file().string(), "-verify_return_error"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = run(argv, 20s, "");
+    BOOST_TEST_MESSAGE("s_client " << extra.front() << ": exit " << r.exit_code.value_or(-1) << "\n"
+                                    << r.stdout_text << r.stderr_text);
+    return r;
 }
 
 std::string header_value(const std::string& response, const std::string& name) {
@@ -213,33 +226,23 @@ BOOST_AUTO_TEST_CASE(tls_offer_settings_narrow_what_the_server_accepts) {
                     "  cipher_list: ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384\n";
     o.extra_args = {"--root", (dir.path() / "tree").string()};
     cms_mock_runner mock(o);
-    auto s_client = [&](std::vector<std::string> extra) {
-        std::vector<std::string> argv{"openssl", "s_client", "-connect",
-                                      "127.0.0.1:" + std::to_string(port_of(mock.https_url())), "-CAfile",
-                                      mock.ca_file().string(), "-verify_return_error"};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        auto r = run(argv, 20s, "");
-        BOOST_TEST_MESSAGE("s_client " << extra.front() << ": exit " << r.exit_code.value_or(-1) << "\n"
-                                        << r.stdout_text << r.stderr_text);
-        return r;
-    };
     auto has = [](const run_result& r, const std::string& needle) {
         return (r.stdout_text + r.stderr_text).find(needle) != std::string::npos;
     };
-    const auto tls13 = s_client({"-tls1_3"});
+    const auto tls13 = s_client(mock, {"-tls1_3"});
     BOOST_TEST(tls13.exit_code.value_or(-1) == 0);
     BOOST_TEST(has(tls13, "Cipher is TLS_CHACHA20_POLY1305_SHA256"));
     BOOST_TEST(has(tls13, "Server Temp Key: ECDH, secp384r1"));
-    const auto tls12 = s_client({"-tls1_2"});
+    const auto tls12 = s_client(mock, {"-tls1_2"});
     BOOST_TEST(tls12.exit_code.value_or(-1) == 0);
     BOOST_TEST(has(tls12, "-AES256-GCM-SHA384"));
     BOOST_TEST(has(tls12, "Server Temp Key: ECDH, secp384r1"));
     // Refused: a client without P-384, and a TLS 1.2 client without AES-256-GCM.
-    const auto x25519 = s_client({"-groups", "X25519"});
+    const auto x25519 = s_client(mock, {"-groups", "X25519"});
     BOOST_TEST(x25519.exit_code.value_or(0) != 0);
     BOOST_TEST(has(x25519, "handshake failure"));
     const auto aes128 =
-        s_client({"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"});
+        s_client(mock, {"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"});
     BOOST_TEST(aes128.exit_code.value_or(0) != 0);
     BOOST_TEST(has(aes128, "handshake failure"));
 
@@ -262,22 +265,13 @@ BOOST_AUTO_TEST_CASE(development_certificate_is_sent_without_its_root) {
     o.config_yaml = open_tree_config;
     o.extra_args = {"--root", (dir.path() / "tree").string()};
     cms_mock_runner mock(o);
-    const std::string target = "127.0.0.1:" + std::to_string(port_of(mock.https_url()));
-    auto count = [](const std::string& text, const std::string& needle) {
-        std::size_t n = 0;
-        for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-        return n;
-    };
     for (const char* version : {"-tls1_3", "-tls1_2"}) {
-        const auto r = run({"openssl", "s_client", "-connect", target, "-CAfile", mock.ca_file().string(),
-                            "-verify_return_error", "-showcerts", version},
-                           20s, "");
-        BOOST_TEST_MESSAGE("s_client " << version << ": exit " << r.exit_code.value_or(-1) << "\n"
-                                        << r.stdout_text << r.stderr_text);
+        const auto r = s_client(mock, {version, "-showcerts"});
         BOOST_TEST(r.exit_code.value_or(-1) == 0, version);
-        BOOST_TEST(count(r.stdout_text, "-----BEGIN CERTIFICATE-----") == 1u, version);
+        BOOST_TEST(count_occurrences(r.stdout_text, "-----BEGIN CERTIFICATE-----") == 1u, version);
         BOOST_TEST(r.stdout_text.find("Verify return code: 0 (ok)") != std::string::npos, version);
     }
+    const std::string target = "127.0.0.1:" + std::to_string(port_of(mock.https_url()));
     const auto untrusted =
         run({"openssl", "s_client", "-connect", target, "-verify_return_error", "-CApath", dir.path().string()},
             20s, "");
